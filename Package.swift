@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// rat: Reverse Attention Tracer.
+///
+/// Data flow (one target per stage, plain value types between them):
+///   text ─Tokenization─▶ ids ─ModelRuntime─▶ attention ─ReverseAttention (path search)─▶ TraceResult ─▶ renderers
+/// `GGUF` is the container format shared by the runtime (tensors) and the tokenizer (vocabulary).
+let package = Package(
+    name: "rat",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ReverseAttention", targets: ["ReverseAttention"]),
+        .executable(name: "rat", targets: ["rat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "GGUF"),
+        .target(
+            name: "ModelRuntime",
+            dependencies: [
+                "GGUF",
+                .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+            ]
+        ),
+        .target(name: "Tokenization", dependencies: ["GGUF"]),
+        .target(name: "ReverseAttention", dependencies: ["ModelRuntime", "Tokenization"]),
+        .executableTarget(
+            name: "rat",
+            dependencies: [
+                "ReverseAttention",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+        .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "ReverseAttentionTests", dependencies: ["ReverseAttention"]),
+        .testTarget(name: "RatCLITests", dependencies: ["rat"]),
+    ]
+)

@@ -1,0 +1,234 @@
+/// A parsed GGUF file (v2 or v3): metadata, tensor directory, and the memory-mapped data.
+///
+/// Layout (little-endian): magic "GGUF", u32 version, u64 tensor count, u64 metadata count,
+/// the metadata key/values, the tensor infos, padding to `general.alignment`, then tensor data.
+public final class GGUFFile: @unchecked Sendable {
+    public let path: String
+    public let version: Int
+    /// Metadata in file order.
+    public let metadata: [(key: String, value: GGUFValue)]
+    public let tensors: [GGUFTensorInfo]
+    public let alignment: Int
+    /// Byte offset of the data section within the file.
+    public let dataOffset: Int
+    public let file: MappedFile
+
+    private let metadataIndex: [String: Int]
+    private let tensorIndex: [String: Int]
+
+    public convenience init(path: String) throws(FileFormatError) {
+        try self.init(file: MappedFile(path: path))
+    }
+
+    public init(file: MappedFile) throws(FileFormatError) {
+        self.file = file
+        self.path = file.path
+        var reader = ByteReader(bytes: file.bytes, file: file.path)
+
+        try reader.need(4, "magic")
+        let magic = Array(file.bytes[0..<4])
+        guard magic == Array("GGUF".utf8) else {
+            let shown = magic.map { ($0 >= 32 && $0 < 127) ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
+            throw FileFormatError(file: path, message: "not a GGUF file: magic is \"\(shown)\", expected \"GGUF\"")
+        }
+        reader.offset = 4
+        let version = try reader.read(UInt32.self, "version")
+        guard version == 2 || version == 3 else {
+            throw FileFormatError(file: path, message: "unsupported GGUF version \(version) (rat reads versions 2 and 3)")
+        }
+        self.version = Int(version)
+        let tensorCount = try reader.read(UInt64.self, "tensor count")
+        let kvCount = try reader.read(UInt64.self, "metadata count")
+        // Each key/value needs at least 8 (key length) + 4 (type) + 1 bytes; each tensor info 8 + 4 + 4 + 8.
+        guard kvCount <= UInt64(reader.remaining / 13), tensorCount <= UInt64(reader.remaining / 24) else {
+            throw FileFormatError(
+                file: path, message: "truncated or corrupt header: \(kvCount) metadata entries and \(tensorCount) tensors cannot fit in \(file.bytes.count) bytes")
+        }
+
+        var metadata: [(key: String, value: GGUFValue)] = []
+        var metadataIndex: [String: Int] = [:]
+        metadata.reserveCapacity(Int(kvCount))
+        for i in 0..<Int(kvCount) {
+            let key = try reader.readString("metadata key #\(i)")
+            let rawType = try reader.read(UInt32.self, "type of metadata \"\(key)\"")
+            guard let type = GGUFValueType(rawValue: rawType) else {
+                throw FileFormatError(file: path, message: "metadata \"\(key)\" has unknown value type \(rawType)")
+            }
+            let value = try Self.readValue(type, &reader, key: key, depth: 0)
+            metadataIndex[key] = metadata.count
+            metadata.append((key, value))
+        }
+        self.metadata = metadata
+        self.metadataIndex = metadataIndex
+
+        let alignment = metadataIndex["general.alignment"].flatMap { metadata[$0].value.intValue } ?? 32
+        guard alignment > 0, alignment & (alignment - 1) == 0 else {
+            throw FileFormatError(file: path, message: "general.alignment \(alignment) is not a power of two")
+        }
+        self.alignment = alignment
+
+        var infos: [(name: String, dims: [Int], rawType: UInt32, offset: UInt64)] = []
+        infos.reserveCapacity(Int(tensorCount))
+        for i in 0..<Int(tensorCount) {
+            let name = try reader.readString("name of tensor #\(i)")
+            let nDims = try reader.read(UInt32.self, "dimension count of tensor \"\(name)\"")
+            guard nDims >= 1, nDims <= 4 else {
+                throw FileFormatError(file: path, message: "tensor \"\(name)\" has \(nDims) dimensions (GGUF allows 1 to 4)")
+            }
+            var dims: [Int] = []
+            for _ in 0..<Int(nDims) {
+                let d = try reader.read(UInt64.self, "dimensions of tensor \"\(name)\"")
+                guard d >= 1, d < (1 << 40) else {
+                    throw FileFormatError(file: path, message: "tensor \"\(name)\" has an invalid dimension \(d)")
+                }
+                dims.append(Int(d))
+            }
+            let rawType = try reader.read(UInt32.self, "type of tensor \"\(name)\"")
+            let offset = try reader.read(UInt64.self, "offset of tensor \"\(name)\"")
+            infos.append((name, dims, rawType, offset))
+        }
+        let dataOffset = (reader.offset + alignment - 1) / alignment * alignment
+        self.dataOffset = dataOffset
+
+        var tensors: [GGUFTensorInfo] = []
+        var tensorIndex: [String: Int] = [:]
+        let dataSize = file.bytes.count - dataOffset
+        for info in infos {
+            guard let type = GGUFTensorType(rawValue: info.rawType) else {
+                throw FileFormatError(
+                    file: path,
+                    message: "tensor \"\(info.name)\" has ggml type \(info.rawType) (\(GGUFTensorType.nameOfUnsupported(info.rawType))), which rat cannot read; supported: \(GGUFTensorType.allCases.map(\.description).joined(separator: ", "))")
+            }
+            var count = 1
+            for d in info.dims {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard !overflow, product < (1 << 48) else {
+                    throw FileFormatError(file: path, message: "tensor \"\(info.name)\" has too many elements \(info.dims)")
+                }
+                count = product
+            }
+            guard info.dims[0] % type.blockSize == 0 else {
+                throw FileFormatError(
+                    file: path, message: "tensor \"\(info.name)\" of type \(type) has rows of \(info.dims[0]) elements, not a multiple of its block size \(type.blockSize)")
+            }
+            let byteCount = count / type.blockSize * type.bytesPerBlock
+            guard info.offset % UInt64(alignment) == 0 else {
+                throw FileFormatError(file: path, message: "tensor \"\(info.name)\" offset \(info.offset) is not aligned to \(alignment)")
+            }
+            guard dataSize >= 0, info.offset <= UInt64(dataSize), UInt64(byteCount) <= UInt64(dataSize) - info.offset else {
+                throw FileFormatError(
+                    file: path,
+                    message: "tensor \"\(info.name)\" (\(byteCount) bytes at data offset \(info.offset)) extends past the end of the file (data section holds \(max(dataSize, 0)) bytes): the file is truncated or corrupt")
+            }
+            if tensorIndex[info.name] != nil {
+                throw FileFormatError(file: path, message: "tensor \"\(info.name)\" appears twice")
+            }
+            tensorIndex[info.name] = tensors.count
+            tensors.append(GGUFTensorInfo(
+                name: info.name, dimensions: info.dims, type: type,
+                offset: dataOffset + Int(info.offset), byteCount: byteCount))
+        }
+        self.tensors = tensors
+        self.tensorIndex = tensorIndex
+    }
+
+    private static func readValue(
+        _ type: GGUFValueType, _ reader: inout ByteReader, key: String, depth: Int
+    ) throws(FileFormatError) -> GGUFValue {
+        let what = "value of metadata \"\(key)\""
+        switch type {
+        case .uint8: return .uint8(try reader.read(UInt8.self, what))
+        case .int8: return .int8(try reader.read(Int8.self, what))
+        case .uint16: return .uint16(try reader.read(UInt16.self, what))
+        case .int16: return .int16(try reader.read(Int16.self, what))
+        case .uint32: return .uint32(try reader.read(UInt32.self, what))
+        case .int32: return .int32(try reader.read(Int32.self, what))
+        case .uint64: return .uint64(try reader.read(UInt64.self, what))
+        case .int64: return .int64(try reader.read(Int64.self, what))
+        case .float32: return .float32(try reader.readFloat(what))
+        case .float64: return .float64(try reader.readDouble(what))
+        case .bool:
+            let b = try reader.read(UInt8.self, what)
+            guard b <= 1 else { throw FileFormatError(file: reader.file, message: "metadata \"\(key)\" has invalid bool byte \(b)") }
+            return .bool(b == 1)
+        case .string: return .string(try reader.readString(what))
+        case .array:
+            guard depth < 4 else {
+                throw FileFormatError(file: reader.file, message: "metadata \"\(key)\" nests arrays too deeply")
+            }
+            let rawElement = try reader.read(UInt32.self, "element type of metadata \"\(key)\"")
+            guard let elementType = GGUFValueType(rawValue: rawElement) else {
+                throw FileFormatError(file: reader.file, message: "metadata \"\(key)\" is an array of unknown type \(rawElement)")
+            }
+            let count = try reader.read(UInt64.self, "length of metadata \"\(key)\"")
+            guard count <= UInt64(reader.remaining / elementType.minimumSize) else {
+                throw FileFormatError(
+                    file: reader.file, message: "truncated: metadata \"\(key)\" claims \(count) elements, more than the \(reader.remaining) bytes left can hold")
+            }
+            var values: [GGUFValue] = []
+            values.reserveCapacity(Int(count))
+            for _ in 0..<Int(count) {
+                values.append(try readValue(elementType, &reader, key: key, depth: depth + 1))
+            }
+            return .array(elementType, values)
+        }
+    }
+
+    // MARK: Lookup
+
+    public subscript(key: String) -> GGUFValue? {
+        metadataIndex[key].map { metadata[$0].value }
+    }
+
+    public func tensor(named name: String) -> GGUFTensorInfo? {
+        tensorIndex[name].map { tensors[$0] }
+    }
+
+    /// The raw bytes of a tensor, in place in the mapping.
+    public func data(of tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: file.bytes[tensor.offset..<(tensor.offset + tensor.byteCount)])
+    }
+
+    /// A required metadata value, or an error naming the key.
+    public func require(_ key: String) throws(FileFormatError) -> GGUFValue {
+        guard let value = self[key] else {
+            throw FileFormatError(file: path, message: "missing metadata \"\(key)\"")
+        }
+        return value
+    }
+
+    public func requireInt(_ key: String) throws(FileFormatError) -> Int {
+        guard let v = try require(key).intValue else {
+            throw FileFormatError(file: path, message: "metadata \"\(key)\" is not an integer")
+        }
+        return v
+    }
+
+    public func requireStrings(_ key: String) throws(FileFormatError) -> [String] {
+        guard let values = try require(key).arrayValue else {
+            throw FileFormatError(file: path, message: "metadata \"\(key)\" is not an array")
+        }
+        var strings: [String] = []
+        strings.reserveCapacity(values.count)
+        for v in values {
+            guard let s = v.stringValue else {
+                throw FileFormatError(file: path, message: "metadata \"\(key)\" is not an array of strings")
+            }
+            strings.append(s)
+        }
+        return strings
+    }
+}
+
+/// One tensor's directory entry. `dimensions[0]` is the innermost (fastest-varying) axis,
+/// i.e. a PyTorch weight `[out, in]` appears as `[in, out]`.
+public struct GGUFTensorInfo: Sendable, Equatable {
+    public let name: String
+    public let dimensions: [Int]
+    public let type: GGUFTensorType
+    /// Absolute byte offset in the file.
+    public let offset: Int
+    public let byteCount: Int
+
+    public var elementCount: Int { dimensions.reduce(1, *) }
+}

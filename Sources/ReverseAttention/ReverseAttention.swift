@@ -1,0 +1,2 @@
+@_exported import ModelRuntime
+@_exported import Tokenization

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the Debian packages rat needs to build and test, if they are missing. Idempotent.
+set -euo pipefail
+missing=()
+pkg-config --exists openblas 2>/dev/null || missing+=(libopenblas-dev)
+command -v python3 >/dev/null || missing+=(python3)
+if ((${#missing[@]})); then
+    echo "install-deps: installing ${missing[*]}" >&2
+    SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
