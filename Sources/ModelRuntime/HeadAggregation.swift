@@ -15,14 +15,14 @@ public enum HeadAggregation: String, Sendable, CaseIterable, Codable {
         for i in 0..<blockSize { out[i] = values[i] }
         switch self {
         case .mean:
-            for h in 1..<max(heads, 1) {
+            for h in 1..<heads {
                 let base = h * blockSize
                 for i in 0..<blockSize { out[i] += values[base + i] }
             }
             let divisor = Float(heads)
             for i in 0..<blockSize { out[i] /= divisor }
         case .max:
-            for h in 1..<max(heads, 1) {
+            for h in 1..<heads {
                 let base = h * blockSize
                 for i in 0..<blockSize { out[i] = Swift.max(out[i], values[base + i]) }
             }
