@@ -1,0 +1,80 @@
+/// Which search finds the paths.
+public enum SearchMode: String, Sendable, CaseIterable, Codable {
+    /// The reference's beam search: fast, may miss the best paths.
+    case beam
+    /// Dynamic programming over the candidate graph: provably the best `top_beam` paths.
+    case exact
+}
+
+/// How beam search did against the exact optimum on the same candidate graph.
+public struct SearchComparison: Sendable, Equatable, Codable {
+    /// Best normalized score beam search found.
+    public let beamBestScore: Double
+    /// The best normalized score over all paths of the candidate graph.
+    public let exactBestScore: Double
+    /// Beam search's best path is an optimal one.
+    public let beamFoundOptimum: Bool
+    /// exactBestScore - beamBestScore (0 when beam search found the optimum).
+    public let scoreGap: Double
+    /// How many of the exact top paths beam search also returned.
+    public let beamPathsInExactTop: Int
+    /// How many paths the exact search returned.
+    public let exactPathCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case beamBestScore = "beam_best_score"
+        case exactBestScore = "exact_best_score"
+        case beamFoundOptimum = "beam_found_optimum"
+        case scoreGap = "score_gap"
+        case beamPathsInExactTop = "beam_paths_in_exact_top"
+        case exactPathCount = "exact_path_count"
+    }
+
+    init(beam: [ScoredPath], exact: [ScoredPath]) {
+        let beamBest = beam.first?.normalizedScore ?? -.infinity
+        let exactBest = exact.first?.normalizedScore ?? -.infinity
+        beamBestScore = beamBest
+        exactBestScore = exactBest
+        beamFoundOptimum = beamBest >= exactBest
+        scoreGap = max(0, exactBest - beamBest)
+        let exactPaths = Set(exact.map(\.positions))
+        beamPathsInExactTop = beam.filter { exactPaths.contains($0.positions) }.count
+        exactPathCount = exact.count
+    }
+}
+
+/// The outcome of a path search over one matrix.
+public struct PathSearchResult: Sendable {
+    /// Best first.
+    public let paths: [ScoredPath]
+    /// The resolved target position.
+    public let target: Int
+    public let mode: SearchMode
+    /// With `.exact`: how beam search compares.
+    public let comparison: SearchComparison?
+    /// Things the caller should tell the user (e.g. stop_at_bos without any BOS position).
+    public let warnings: [String]
+}
+
+/// Finds the paths along which attention flows back from the target.
+public func searchPaths(
+    in matrix: AttentionMatrix, options: PathSearchOptions = PathSearchOptions(), mode: SearchMode = .beam
+) throws(TraceError) -> PathSearchResult {
+    let target = try options.validated(sequenceLength: matrix.size)
+    var warnings: [String] = []
+    if options.stopAtBOS && options.bosPositions.isEmpty {
+        warnings.append("stop_at_bos is on but the sequence has no BOS token: paths run until position 0")
+    }
+    let graph = PredecessorGraph(
+        matrix: matrix, upTo: target, topK: options.topK, minAttention: options.minAttention, mask: options.mask)
+    let beam = BeamSearch.run(graph: graph, target: target, options: options)
+    switch mode {
+    case .beam:
+        return PathSearchResult(paths: beam, target: target, mode: mode, comparison: nil, warnings: warnings)
+    case .exact:
+        let exact = ExactSearch.run(graph: graph, target: target, options: options)
+        return PathSearchResult(
+            paths: exact, target: target, mode: mode, comparison: SearchComparison(beam: beam, exact: exact),
+            warnings: warnings)
+    }
+}

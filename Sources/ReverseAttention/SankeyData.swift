@@ -1,0 +1,93 @@
+import Foundation
+
+/// The Sankey diagram of a trace: one node per position any path visits, one link per distinct
+/// edge, weighted by how much the paths that use it count.
+public struct SankeyData: Sendable, Equatable, Codable {
+    public var nodes: [SankeyNode]
+    public var links: [SankeyLink]
+
+    public init(nodes: [SankeyNode], links: [SankeyLink]) {
+        self.nodes = nodes
+        self.links = links
+    }
+
+    /// Builds the diagram as the reference's `beams_to_sankey` does: nodes sorted by position,
+    /// id `L{layer}_P{pos}`; each path weighs softmax(score_norm); a link from the earlier to the
+    /// later position of each edge sums weight * attention over the paths using it; link order
+    /// is first appearance.
+    public init(beams: [BeamPath], tokens: [String], layer: Int) {
+        guard !beams.isEmpty else {
+            self.init(nodes: [], links: [])
+            return
+        }
+        let positions = Set(beams.flatMap(\.positions)).sorted()
+        func nodeID(_ p: Int) -> String { "L\(layer)_P\(p)" }
+        let nodes = positions.map { p in
+            SankeyNode(id: nodeID(p), name: p < tokens.count ? tokens[p] : "[\(p)]", position: p, layer: layer)
+        }
+        let weights = Self.beamWeights(beams.map(\.scoreNorm))
+        var links: [SankeyLink] = []
+        var linkIndex: [String: Int] = [:]
+        for (b, beam) in beams.enumerated() {
+            for (i, attention) in beam.edgeAttentions.enumerated() {
+                let source = nodeID(beam.positions[i + 1]), target = nodeID(beam.positions[i])
+                let key = source + ">" + target
+                if linkIndex[key] == nil {
+                    linkIndex[key] = links.count
+                    links.append(SankeyLink(source: source, target: target, value: 0, beamIndices: []))
+                }
+                let l = linkIndex[key]!
+                links[l].value += weights[b] * attention
+                if !links[l].beamIndices.contains(b) { links[l].beamIndices.append(b) }
+            }
+        }
+        for l in links.indices { links[l].beamIndices.sort() }
+        self.init(nodes: nodes, links: links)
+    }
+
+    /// Softmax of the scores (max subtracted; uniform if the sum underflows below 1e-10).
+    static func beamWeights(_ scores: [Double]) -> [Double] {
+        guard let top = scores.max() else { return [] }
+        let e = scores.map { exp($0 - top) }
+        let total = e.reduce(0, +)
+        if total < 1e-10 { return Array(repeating: 1 / Double(scores.count), count: scores.count) }
+        return e.map { $0 / total }
+    }
+}
+
+public struct SankeyNode: Sendable, Equatable, Codable {
+    public var id: String
+    /// The token at this position.
+    public var name: String
+    public var position: Int
+    public var layer: Int
+
+    public init(id: String, name: String, position: Int, layer: Int) {
+        self.id = id
+        self.name = name
+        self.position = position
+        self.layer = layer
+    }
+}
+
+public struct SankeyLink: Sendable, Equatable, Codable {
+    /// Node id of the earlier position.
+    public var source: String
+    /// Node id of the later position.
+    public var target: String
+    public var value: Double
+    /// Indices of the paths that use this edge, ascending.
+    public var beamIndices: [Int]
+
+    public init(source: String, target: String, value: Double, beamIndices: [Int]) {
+        self.source = source
+        self.target = target
+        self.value = value
+        self.beamIndices = beamIndices
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case source, target, value
+        case beamIndices = "beam_indices"
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+/// Everything one trace produced, as the reference's `TraceResult`, plus what rat adds (the
+/// search settings and, for exact search, how beam search compares).
+public struct TraceResult: Sendable, Equatable {
+    public var seqLen: Int
+    /// Resolved (non-negative) target position.
+    public var targetPos: Int
+    /// Resolved (non-negative) layer index.
+    public var layer: Int
+    public var topBeam: Int
+    public var topK: Int
+    /// Every position's token, decoded alone.
+    public var tokens: [String]
+    public var beams: [BeamPath]
+    public var sankey: SankeyData
+    /// One line per beam, see `BeamPath.text`.
+    public var pathsText: [String]
+    /// rat's additions; nil when read from a reference trace.json that lacks them.
+    public var settings: TraceSettings?
+    public var searchComparison: SearchComparison?
+
+    public init(
+        seqLen: Int, targetPos: Int, layer: Int, topBeam: Int, topK: Int, tokens: [String], beams: [BeamPath],
+        sankey: SankeyData, pathsText: [String], settings: TraceSettings? = nil, searchComparison: SearchComparison? = nil
+    ) {
+        self.seqLen = seqLen
+        self.targetPos = targetPos
+        self.layer = layer
+        self.topBeam = topBeam
+        self.topK = topK
+        self.tokens = tokens
+        self.beams = beams
+        self.sankey = sankey
+        self.pathsText = pathsText
+        self.settings = settings
+        self.searchComparison = searchComparison
+    }
+
+    /// Assembles a result from a search over a matrix whose positions carry `tokens` (and,
+    /// if known, `tokenIDs`). `layer` labels the nodes (`L{layer}_P{pos}`).
+    public init(
+        search: PathSearchResult, tokens: [String], tokenIDs: [Int]? = nil, layer: Int,
+        options: PathSearchOptions, extraSettings: TraceSettings? = nil
+    ) throws(TraceError) {
+        let seqLen = tokens.count
+        if let tokenIDs, tokenIDs.count != seqLen {
+            throw TraceError("\(tokenIDs.count) token ids for \(seqLen) tokens")
+        }
+        if let beyond = search.paths.flatMap(\.positions).first(where: { $0 >= seqLen }) {
+            throw TraceError("\(seqLen) tokens given, but paths reach position \(beyond): give one token per matrix row")
+        }
+        let beams = search.paths.map { path in
+            BeamPath(
+                positions: path.positions,
+                tokens: path.positions.map { tokens[$0] },
+                tokenIDs: path.positions.map { tokenIDs?[$0] ?? -1 },
+                edgeAttentions: path.edgeAttentions,
+                scoreRaw: path.rawScore,
+                scoreNorm: path.normalizedScore)
+        }
+        var settings = extraSettings ?? TraceSettings()
+        settings.searchMode = search.mode
+        settings.lengthNorm = options.lengthNormalization.description
+        settings.minAttn = options.minAttention
+        settings.stopAtBOS = options.stopAtBOS
+        self.init(
+            seqLen: seqLen, targetPos: search.target, layer: layer, topBeam: options.topBeam, topK: options.topK,
+            tokens: tokens, beams: beams, sankey: SankeyData(beams: beams, tokens: tokens, layer: layer),
+            pathsText: beams.map(\.text), settings: settings, searchComparison: search.comparison)
+    }
+}
+
+/// How a trace was made: written into trace.json's metadata beside the reference's fields.
+public struct TraceSettings: Sendable, Equatable, Codable {
+    public var searchMode: SearchMode?
+    public var lengthNorm: String?
+    public var minAttn: Double?
+    public var stopAtBOS: Bool?
+    public var aggHeads: HeadAggregation?
+    /// The model traced, as the user named it.
+    public var model: String?
+    public var text: String?
+
+    public init(
+        searchMode: SearchMode? = nil, lengthNorm: String? = nil, minAttn: Double? = nil, stopAtBOS: Bool? = nil,
+        aggHeads: HeadAggregation? = nil, model: String? = nil, text: String? = nil
+    ) {
+        self.searchMode = searchMode
+        self.lengthNorm = lengthNorm
+        self.minAttn = minAttn
+        self.stopAtBOS = stopAtBOS
+        self.aggHeads = aggHeads
+        self.model = model
+        self.text = text
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case searchMode = "search_mode"
+        case lengthNorm = "length_norm"
+        case minAttn = "min_attn"
+        case stopAtBOS = "stop_at_bos"
+        case aggHeads = "agg_heads"
+        case model, text
+    }
+}
+
+// MARK: - trace.json
+
+/// trace.json's `metadata` object: the reference's five fields, then rat's settings.
+private struct Metadata: Codable {
+    var seqLen: Int
+    var targetPos: Int
+    var layer: Int
+    var topBeam: Int
+    var topK: Int
+    var settings: TraceSettings?
+
+    enum CodingKeys: String, CodingKey {
+        case seqLen = "seq_len"
+        case targetPos = "target_pos"
+        case layer
+        case topBeam = "top_beam"
+        case topK = "top_k"
+    }
+
+    init(seqLen: Int, targetPos: Int, layer: Int, topBeam: Int, topK: Int, settings: TraceSettings?) {
+        self.seqLen = seqLen
+        self.targetPos = targetPos
+        self.layer = layer
+        self.topBeam = topBeam
+        self.topK = topK
+        self.settings = settings
+    }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        seqLen = try c.decode(Int.self, forKey: .seqLen)
+        targetPos = try c.decode(Int.self, forKey: .targetPos)
+        layer = try c.decode(Int.self, forKey: .layer)
+        topBeam = try c.decode(Int.self, forKey: .topBeam)
+        topK = try c.decode(Int.self, forKey: .topK)
+        let extra = try TraceSettings(from: decoder)
+        settings = extra == TraceSettings() ? nil : extra
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seqLen, forKey: .seqLen)
+        try c.encode(targetPos, forKey: .targetPos)
+        try c.encode(layer, forKey: .layer)
+        try c.encode(topBeam, forKey: .topBeam)
+        try c.encode(topK, forKey: .topK)
+        // Same keyed container (same JSON object): the settings' keys follow the reference's.
+        try settings?.encode(to: encoder)
+    }
+}
+
+extension TraceResult: Codable {
+    enum CodingKeys: String, CodingKey {
+        case metadata, tokens, beams, sankey
+        case pathsText = "paths_text"
+        case searchComparison = "search_comparison"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let m = try c.decode(Metadata.self, forKey: .metadata)
+        seqLen = m.seqLen
+        targetPos = m.targetPos
+        layer = m.layer
+        topBeam = m.topBeam
+        topK = m.topK
+        settings = m.settings
+        tokens = try c.decode([String].self, forKey: .tokens)
+        beams = try c.decode([BeamPath].self, forKey: .beams)
+        sankey = try c.decode(SankeyData.self, forKey: .sankey)
+        pathsText = try c.decode([String].self, forKey: .pathsText)
+        searchComparison = try c.decodeIfPresent(SearchComparison.self, forKey: .searchComparison)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(
+            Metadata(seqLen: seqLen, targetPos: targetPos, layer: layer, topBeam: topBeam, topK: topK, settings: settings),
+            forKey: .metadata)
+        try c.encode(tokens, forKey: .tokens)
+        try c.encode(beams, forKey: .beams)
+        try c.encode(sankey, forKey: .sankey)
+        try c.encode(pathsText, forKey: .pathsText)
+        try c.encodeIfPresent(searchComparison, forKey: .searchComparison)
+    }
+
+    /// trace.json: pretty-printed UTF-8, the reference's field names.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Reads a trace.json written by rat or by the reference.
+    public static func decode(jsonData: Data) throws -> TraceResult {
+        try JSONDecoder().decode(TraceResult.self, from: jsonData)
+    }
+}
