@@ -20,12 +20,17 @@ build: deps
 test: deps assets
 	RAT_REQUIRE_ASSETS=1 $(SWIFT) test $(RELEASE)
 
+# For now the demo traces a bundled matrix: SmolLM2-135M's last-layer attention (mean over
+# heads) on "The quick brown fox jumps over the lazy dog.", exported by tools/paths/make_fixtures.py.
 demo: build
-	$(SWIFT) run $(RELEASE) rat paths Examples/fox/attention.npy --tokens Examples/fox/tokens.json --output output/fox
-	@echo "trace written to output/fox/trace.json"
+	.build/release/rat paths Examples/fox/attention.npy --tokens Examples/fox/tokens.json \
+		--token-ids Examples/fox/token_ids.json --layer 29 --output output/fox
+	.build/release/rat paths Examples/fox/attention.npy --tokens Examples/fox/tokens.json \
+		--token-ids Examples/fox/token_ids.json --layer 29 --search exact --top-beam 3 >/dev/null
 
+# Benchmarks print timings; they are not tests.
 bench: build
-	$(SWIFT) run $(RELEASE) rat-bench
+	.build/release/rat-bench-paths 512 2048 4096
 
 clean:
 	rm -rf .build output

@@ -6,7 +6,7 @@ Runs `reverse_attention.beam.beam_search_backward` (reverse-attention 0.1.0) on
     project's GGUF), several texts and layers, heads aggregated by torch with mean and max;
   * random causal row-stochastic float32 matrices of sizes 1 to 300,
 with every option varied, and writes the matrices (.npy) and the expected beams, paths_text,
-sankey and trace.json to Fixtures/paths/. Cases whose candidate lists have exact ties at the
+sankey and trace.json to Fixtures/paths/ (and the demo's example to Examples/fox/). Cases whose candidate lists have exact ties at the
 top-k boundary are skipped (the reference breaks those arbitrarily).
 
 Usage (in the reference virtual environment, outside the repo):
@@ -167,6 +167,13 @@ def real_matrices(gguf_path):
             for agg in ["mean", "max"]:
                 m = heads.mean(dim=0) if agg == "mean" else heads.max(dim=0).values
                 out.append((f"smollm2_t{t}_l{layer}_{agg}", m.contiguous(), tokens, ids[0].tolist(), layer, bos, agg))
+        if t == 0:
+            # The demo's example: the fox sentence, last layer, mean over heads.
+            example = ROOT / "Examples" / "fox"
+            example.mkdir(parents=True, exist_ok=True)
+            np.save(example / "attention.npy", attns[29][0].mean(dim=0).contiguous().numpy())
+            (example / "tokens.json").write_text(json.dumps(tokens, ensure_ascii=False))
+            (example / "token_ids.json").write_text(json.dumps(ids[0].tolist()))
         if t == 1:
             # One per-head tensor, to check head aggregation and 3-D .npy input.
             heads = attns[29][0].contiguous()

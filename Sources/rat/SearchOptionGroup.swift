@@ -1,0 +1,46 @@
+import ArgumentParser
+import ReverseAttention
+
+/// The path-search options every tracing command shares, with the reference's defaults.
+struct SearchOptionGroup: ParsableArguments {
+    @Option(name: .customLong("target-pos"), parsing: .unconditional,
+            help: "Position to trace back from; negative counts from the end (-1 = last token).")
+    var targetPos: Int = -1
+
+    @Option(name: .customLong("top-beam"), parsing: .unconditional, help: "Number of paths to keep and return (beam width).")
+    var topBeam: Int = 5
+
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Number of predecessors considered at each step.")
+    var topK: Int = 5
+
+    @Option(name: .customLong("min-attn"), parsing: .unconditional, help: "Never follow attention below this value.")
+    var minAttn: Double = 0
+
+    @Option(name: .customLong("length-norm"),
+            help: "Path score normalization: none, avg_logprob, sqrt or pow:ALPHA (e.g. pow:0.7).")
+    var lengthNorm: String = "avg_logprob"
+
+    @Flag(name: .customLong("no-stop-at-bos"), help: "Do not end paths at BOS tokens; run to position 0.")
+    var noStopAtBOS = false
+
+    @Option(name: .customLong("search"),
+            help: "beam: the reference's beam search; exact: the provably best paths, with a report on beam search.")
+    var search: SearchMode = .beam
+
+    func validate() throws {
+        guard topBeam >= 1 else { throw ValidationError("--top-beam must be >= 1, got \(topBeam)") }
+        guard topK >= 1 else { throw ValidationError("--top-k must be >= 1, got \(topK)") }
+        guard minAttn.isFinite else { throw ValidationError("--min-attn must be a finite number") }
+        _ = try LengthNormalization(parsing: lengthNorm)
+    }
+
+    func options(bosPositions: [Int], mask: [Bool]?) throws -> PathSearchOptions {
+        PathSearchOptions(
+            targetPosition: targetPos, topBeam: topBeam, topK: topK, minAttention: minAttn,
+            lengthNormalization: try LengthNormalization(parsing: lengthNorm), stopAtBOS: !noStopAtBOS,
+            bosPositions: bosPositions, mask: mask)
+    }
+}
+
+extension SearchMode: ExpressibleByArgument {}
+extension HeadAggregation: ExpressibleByArgument {}

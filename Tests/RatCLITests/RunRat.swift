@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// The built `rat` executable: it sits beside the test bundle in the build folder.
+let ratExecutable: URL = {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rat")
+    if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/release/rat")
+}()
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+struct RatRun {
+    let status: Int32
+    /// False if the process died of a signal (a crash).
+    let exitedNormally: Bool
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs `rat` with arguments; fails the test if it does not finish within `timeout` seconds.
+/// Output goes to temporary files, so a large output can never block the child.
+func runRat(_ arguments: [String], timeout: TimeInterval = 120) throws -> RatRun {
+    let dir = try temporaryDirectory()
+    let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let process = Process()
+    process.executableURL = ratExecutable
+    process.arguments = arguments
+    process.standardOutput = try FileHandle(forWritingTo: outURL)
+    process.standardError = try FileHandle(forWritingTo: errURL)
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(2_000) }
+    if process.isRunning {
+        process.terminate()
+        Issue.record("rat \(arguments) did not finish within \(timeout) s")
+    }
+    process.waitUntilExit()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    return RatRun(
+        status: process.terminationStatus, exitedNormally: process.terminationReason == .exit,
+        stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+        stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+}
+
+/// A fresh temporary directory for one test.
+func temporaryDirectory() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rat-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
