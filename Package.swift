@@ -46,5 +46,6 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
         .testTarget(name: "ReverseAttentionTests", dependencies: ["ReverseAttention"]),
         .testTarget(name: "RatCLITests", dependencies: ["rat"]),
+        .testTarget(name: "PageTests", dependencies: ["ReverseAttention"]),
     ]
 )

@@ -4,6 +4,9 @@ set -euo pipefail
 missing=()
 pkg-config --exists openblas 2>/dev/null || missing+=(libopenblas-dev)
 command -v python3 >/dev/null || missing+=(python3)
+# The page's tests drive a real headless browser.
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
 if ((${#missing[@]})); then
     echo "install-deps: installing ${missing[*]}" >&2
     SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo

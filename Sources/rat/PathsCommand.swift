@@ -45,8 +45,14 @@ struct PathsCommand: ParsableCommand {
     @Flag(help: "Write trace.json to stdout instead of the paths.")
     var json = false
 
-    @Option(help: "Directory to write trace.json into.")
+    @Option(help: "Directory to write trace.json and index.html (the interactive page) into.")
     var output: String?
+
+    @Option(help: "Also write the diagram as a static SVG file.")
+    var svg: String?
+
+    @Flag(name: .customLong("open-browser"), help: "Open the page (needs --output) with the system's opener.")
+    var openBrowser = false
 
     func validate() throws {
         guard aggHeads != .none else {
@@ -64,7 +70,7 @@ struct PathsCommand: ParsableCommand {
         let trace = try TraceResult(
             search: result, tokens: tokenStrings, tokenIDs: ids, layer: layer, options: options,
             extraSettings: TraceSettings(aggHeads: headsAggregated ? aggHeads : nil))
-        try TraceOutput(json: json, outputDirectory: output).emit(trace, warnings: result.warnings)
+        try TraceOutput(json: json, outputDirectory: output, svgFile: svg, openBrowser: openBrowser).emit(trace, warnings: result.warnings)
     }
 
     /// The matrix, and whether it was aggregated from heads here.

@@ -6,10 +6,19 @@ import ReverseAttention
 struct TraceOutput {
     var json: Bool
     var outputDirectory: String?
+    var svgFile: String? = nil
+    var openBrowser: Bool = false
 
     func emit(_ trace: TraceResult, warnings: [String]) throws {
         // Files first: if the output folder is unusable, fail before printing anything.
-        let written = try outputDirectory.map { try writeTraceJSON(trace, into: $0) }
+        let page = try outputDirectory.map { try TracePage.write(trace, to: URL(fileURLWithPath: $0)) }
+        if let svgFile {
+            do {
+                try Data(SankeySVG.document(trace).utf8).write(to: URL(fileURLWithPath: svgFile))
+            } catch {
+                throw TraceError("cannot write '\(svgFile)': \(error.localizedDescription)")
+            }
+        }
         for warning in warnings { printError("warning: \(warning)") }
         if json {
             FileHandle.standardOutput.write(try trace.jsonData())
@@ -24,24 +33,26 @@ struct TraceOutput {
                 printError("exact search: beam search missed the optimum by \(formatScore(c.scoreGap)) (best \(formatScore(c.exactBestScore)), beam \(formatScore(c.beamBestScore))); it returned \(c.beamPathsInExactTop) of the \(c.exactPathCount) best paths")
             }
         }
-        if let written { printError("wrote \(written)") }
+        if let page {
+            printError("wrote \(page.deletingLastPathComponent().appendingPathComponent("trace.json").path)")
+            printError("page: \(page.path)")
+            if openBrowser { openInBrowser(page) }
+        }
+        if let svgFile { printError("wrote \(svgFile)") }
     }
+}
 
-    private func writeTraceJSON(_ trace: TraceResult, into directory: String) throws -> String {
-        let dir = URL(fileURLWithPath: directory)
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        } catch {
-            throw TraceError("cannot create output directory '\(directory)': \(error.localizedDescription)")
-        }
-        let file = dir.appendingPathComponent("trace.json")
-        do {
-            try trace.jsonData().write(to: file)
-        } catch {
-            throw TraceError("cannot write '\(file.path)': \(error.localizedDescription)")
-        }
-        return file.path
-    }
+/// Opens a file with the platform's opener (xdg-open, open); failure is only a warning.
+func openInBrowser(_ file: URL) {
+    #if os(macOS)
+    let opener = "/usr/bin/open"
+    #else
+    let opener = "/usr/bin/xdg-open"
+    #endif
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: opener)
+    process.arguments = [file.absoluteString]
+    do { try process.run() } catch { printError("warning: could not open a browser (\(opener)): open \(file.path) yourself") }
 }
 
 func formatScore(_ x: Double) -> String { String(format: "%.4f", x) }

@@ -31,11 +31,17 @@ import Testing
         let bos = (c["bos_positions"] as! [Int]).map(String.init).joined(separator: ",")
         let out = try temporaryDirectory().appendingPathComponent("nested/out")
         let run = try runRat(["paths", matrices.appendingPathComponent("smollm2_t1_l29_mean.npy").path,
-                              "--tokens", tokens.path, "--bos-positions", bos, "--layer", "29", "--json", "--output", out.path])
+                              "--tokens", tokens.path, "--bos-positions", bos, "--layer", "29", "--json", "--output", out.path,
+                              "--svg", out.deletingLastPathComponent().appendingPathComponent("figure.svg").path])
         #expect(run.status == 0, "\(run.stderr)")
         let printed = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
         let written = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("trace.json"))) as! [String: Any]
         let expected = c["expected"] as! [String: Any]
+        let page = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("id=\"rat-data\""))
+        let svg = try String(contentsOf: out.deletingLastPathComponent().appendingPathComponent("figure.svg"), encoding: .utf8)
+        #expect(svg.components(separatedBy: "class=\"node\"").count - 1 == (expected["sankey"] as! [String: Any])["nodes"].map { ($0 as! [Any]).count })
+        #expect(run.stderr.contains("page: \(out.path)/index.html"))
         for trace in [printed, written] {
             #expect(trace["paths_text"] as? [String] == expected["paths_text"] as? [String])
             let beams = (trace["beams"] as! [[String: Any]]).map { $0["positions"] as! [Int] }
