@@ -1,0 +1,122 @@
+import Foundation
+import GGUF
+
+/// One layer's attention probabilities: `heads` blocks of `[size][size]`, row-major
+/// (`heads == 1` when aggregated). Row `q` is the softmax over key positions `0...q`.
+public struct AttentionCapture: Sendable {
+    /// Resolved (non-negative) layer index.
+    public let layer: Int
+    public let heads: Int
+    public let size: Int
+    public let values: [Float]
+    public let aggregation: HeadAggregation
+}
+
+/// A decoder-only language model loaded from a file, run on the CPU one sequence at a time.
+public final class CausalLanguageModel: @unchecked Sendable {
+    public let config: ModelConfig
+    /// Where the weights came from.
+    public let path: String
+    let weights: WeightStore
+    let names: TensorNames
+    /// llama.cpp stores Llama's q/k rows permuted so that rotary pairs are adjacent `(2i, 2i+1)`;
+    /// HuggingFace pairs `(i, i + d/2)`. Attention is the same either way.
+    let interleavedRotary: Bool
+    /// The GGUF file, when the model came from one (its metadata also holds the tokenizer).
+    public let gguf: GGUFFile?
+
+    /// Loads a GGUF file (more formats: see `ModelLocator`).
+    public init(path: String) throws(ModelError) {
+        let file: GGUFFile
+        do { file = try GGUFFile(path: path) } catch { throw ModelError(error.description) }
+        let architecture = file["general.architecture"]?.stringValue ?? "(none)"
+        switch architecture {
+        case "llama":
+            config = try Llama.config(gguf: file)
+            interleavedRotary = true
+        default:
+            throw ModelError("\(path): unsupported architecture \"\(architecture)\" (rat runs: llama)")
+        }
+        try config.validate(file: path)
+        self.path = path
+        self.gguf = file
+        weights = GGUFWeights(file)
+        names = .gguf(tied: config.tiedEmbeddings)
+        try checkTensors()
+    }
+
+    /// Every tensor the forward pass will read exists with the expected shape.
+    private func checkTensors() throws(ModelError) {
+        let c = config
+        let q = c.headCount * c.headDim, kv = c.kvHeadCount * c.headDim
+        try weights.tensor(names.embedding).expect([c.vocabularySize, c.hiddenSize])
+        try weights.tensor(names.finalNorm).expect([c.hiddenSize])
+        if let output = names.output { try weights.tensor(output).expect([c.vocabularySize, c.hiddenSize]) }
+        for l in 0..<c.layerCount {
+            let n = names.layer(l)
+            try weights.tensor(n.attentionNorm).expect([c.hiddenSize])
+            try weights.tensor(n.query).expect([q, c.hiddenSize])
+            try weights.tensor(n.key).expect([kv, c.hiddenSize])
+            try weights.tensor(n.value).expect([kv, c.hiddenSize])
+            try weights.tensor(n.attentionOutput).expect([c.hiddenSize, q])
+            try weights.tensor(n.mlpNorm).expect([c.hiddenSize])
+            try weights.tensor(n.gate).expect([c.intermediateSize, c.hiddenSize])
+            try weights.tensor(n.up).expect([c.intermediateSize, c.hiddenSize])
+            try weights.tensor(n.down).expect([c.hiddenSize, c.intermediateSize])
+            if c.attentionBias {
+                try weights.tensor(n.queryBias).expect([q])
+                try weights.tensor(n.keyBias).expect([kv])
+                try weights.tensor(n.valueBias).expect([kv])
+            }
+        }
+    }
+
+    /// Resolves a layer index (negative counts from the end).
+    public func resolveLayer(_ layer: Int) throws(ModelError) -> Int {
+        let resolved = layer < 0 ? config.layerCount + layer : layer
+        guard resolved >= 0 && resolved < config.layerCount else {
+            throw ModelError("layer \(layer) out of range: the model has \(config.layerCount) layers (0...\(config.layerCount - 1), or -1...-\(config.layerCount))")
+        }
+        return resolved
+    }
+
+    /// The attention probabilities of one layer for `ids`, computing only what that needs:
+    /// layers up to `layer`, positions up to `lastPosition` (later positions cannot change
+    /// earlier rows of a causal model), no LM head.
+    public func attention(
+        ids: [Int], layer: Int = -1, aggregation: HeadAggregation = .mean, lastPosition: Int? = nil
+    ) throws(ModelError) -> AttentionCapture {
+        let resolved = try resolveLayer(layer)
+        let count = try validatedLength(ids, lastPosition: lastPosition)
+        let pass = try ForwardPass(model: self, ids: Array(ids.prefix(count)))
+        return try pass.run(captureLayer: resolved, aggregation: aggregation)
+    }
+
+    /// Attention of every layer (each aggregated or per head), in one pass.
+    public func allLayerAttention(
+        ids: [Int], aggregation: HeadAggregation = .mean, lastPosition: Int? = nil
+    ) throws(ModelError) -> [AttentionCapture] {
+        let count = try validatedLength(ids, lastPosition: lastPosition)
+        let pass = try ForwardPass(model: self, ids: Array(ids.prefix(count)))
+        return try pass.runAllLayers(aggregation: aggregation)
+    }
+
+    /// Final hidden states `[seq][hidden]` (after the final norm) and logits `[seq][vocab]`.
+    public func forward(ids: [Int]) throws(ModelError) -> (hiddenStates: [Float], logits: [Float]) {
+        _ = try validatedLength(ids, lastPosition: nil)
+        let pass = try ForwardPass(model: self, ids: ids)
+        return try pass.runToLogits()
+    }
+
+    private func validatedLength(_ ids: [Int], lastPosition: Int?) throws(ModelError) -> Int {
+        guard !ids.isEmpty else { throw ModelError("no token ids: the sequence is empty") }
+        if let bad = ids.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
+            throw ModelError("token id \(bad) out of range: the vocabulary has \(config.vocabularySize) tokens")
+        }
+        let last = lastPosition.map { $0 < 0 ? ids.count + $0 : $0 } ?? ids.count - 1
+        guard last >= 0 && last < ids.count else {
+            throw ModelError("last position \(lastPosition!) out of range for \(ids.count) tokens")
+        }
+        return last + 1
+    }
+}

@@ -1,0 +1,51 @@
+import GGUF
+
+/// One weight tensor in place in its (memory-mapped) file, with what is needed to turn it into
+/// float32 on demand. `shape` is in PyTorch order (`[out, in]` for a linear layer).
+public struct WeightTensor: @unchecked Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let type: GGUFTensorType
+    let data: UnsafeRawPointer
+    /// Keeps the mapping alive while the tensor is in use.
+    let owner: AnyObject
+    let file: String
+
+    public var elementCount: Int { shape.reduce(1, *) }
+    /// Elements per row (the innermost axis).
+    public var rowLength: Int { shape.last ?? 1 }
+
+    /// Dequantizes the whole tensor; a NaN or infinity is an error naming the tensor.
+    func dequantize(into destination: UnsafeMutablePointer<Float>) throws(ModelError) {
+        Dequantize.run(type, from: data, count: elementCount, into: destination)
+        try checkFinite(destination, count: elementCount)
+    }
+
+    /// Dequantizes row `row` of a 2-D tensor (an embedding lookup).
+    func dequantizeRow(_ row: Int, into destination: UnsafeMutablePointer<Float>) throws(ModelError) {
+        let bytesPerRow = rowLength / type.blockSize * type.bytesPerBlock
+        Dequantize.run(type, from: data + row * bytesPerRow, count: rowLength, into: destination)
+        try checkFinite(destination, count: rowLength)
+    }
+
+    private func checkFinite(_ values: UnsafeMutablePointer<Float>, count: Int) throws(ModelError) {
+        var bad = false
+        for i in 0..<count where !values[i].isFinite { bad = true; break }
+        if bad { throw ModelError("\(file): tensor \"\(name)\" contains NaN or infinite values") }
+    }
+
+    /// Checks the shape against what the architecture expects.
+    func expect(_ expected: [Int]) throws(ModelError) {
+        guard shape == expected else {
+            throw ModelError("\(file): tensor \"\(name)\" has shape \(shape), expected \(expected)")
+        }
+    }
+}
+
+/// Where an architecture finds its tensors: a GGUF file or a safetensors checkpoint.
+public protocol WeightStore: AnyObject, Sendable {
+    var path: String { get }
+    /// The tensor called `name`, or an error naming the file and the missing tensor.
+    func tensor(_ name: String) throws(ModelError) -> WeightTensor
+    func contains(_ name: String) -> Bool
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import ReverseAttention
+
+/// `rat attention`: one layer's (or every layer's) attention probabilities as a .npy file.
+struct AttentionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attention",
+        abstract: "Run a model and save a layer's attention probabilities as .npy (float32).",
+        discussion: """
+            Shapes: --agg-heads mean|max gives [seq][seq]; none gives [heads][seq][seq];
+            --layer all adds a leading [layers] axis.
+
+            Examples:
+              rat attention --model SmolLM2-135M-Instruct.Q4_1.gguf --ids 1,504,3458 --layer -1 --output attn.npy
+              rat attention --model model.gguf --ids 1,2,3 --layer all --agg-heads none --output all.npy
+            """
+    )
+
+    @Option(help: "The model: a GGUF file.")
+    var model: String
+
+    @Option(help: "Comma-separated token ids, e.g. 1,504,3458.")
+    var ids: String
+
+    @Option(help: "Layer index (negative counts from the end) or 'all'.")
+    var layer: String = "-1"
+
+    @Option(name: .customLong("agg-heads"), help: "mean, max, or none (keep every head).")
+    var aggHeads: HeadAggregation = .mean
+
+    @Option(help: "Where to write the .npy file.")
+    var output: String
+
+    func run() throws {
+        let tokenIDs = try ids.split(separator: ",").map { part -> Int in
+            guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--ids takes comma-separated integers, e.g. 1,504,3458; got '\(part)'")
+            }
+            return id
+        }
+        guard !tokenIDs.isEmpty else { throw ValidationError("--ids is empty") }
+        let lm = try CausalLanguageModel(path: model)
+        let array: NumpyArray
+        if layer == "all" {
+            let all = try lm.allLayerAttention(ids: tokenIDs, aggregation: aggHeads)
+            let first = all[0]
+            let inner = first.heads > 1 ? [first.heads, first.size, first.size] : [first.size, first.size]
+            array = NumpyArray(shape: [all.count] + inner, values: all.flatMap(\.values))
+        } else {
+            guard let index = Int(layer) else { throw ValidationError("--layer takes an integer or 'all', got '\(layer)'") }
+            let a = try lm.attention(ids: tokenIDs, layer: index, aggregation: aggHeads)
+            array = NumpyArray(shape: a.heads > 1 || aggHeads == .none ? [a.heads, a.size, a.size] : [a.size, a.size], values: a.values)
+        }
+        do {
+            try array.npyData().write(to: URL(fileURLWithPath: output))
+        } catch {
+            throw TraceError("cannot write '\(output)': \(error.localizedDescription)")
+        }
+        printError("wrote \(output): shape \(array.shape)")
+    }
+}
