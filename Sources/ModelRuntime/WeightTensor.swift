@@ -15,6 +15,23 @@ public struct WeightTensor: @unchecked Sendable {
     /// Elements per row (the innermost axis).
     public var rowLength: Int { shape.last ?? 1 }
 
+    /// The whole tensor as float32.
+    public func floats() throws(ModelError) -> [Float] {
+        var out = [Float](repeating: 0, count: elementCount)
+        try out.withUnsafeMutableBufferPointer { (b) throws(ModelError) in try dequantize(into: b.baseAddress!) }
+        return out
+    }
+
+    /// One row of a 2-D tensor as float32.
+    public func floats(row: Int) throws(ModelError) -> [Float] {
+        guard shape.count == 2, row >= 0, row < shape[0] else {
+            throw ModelError("\(file): tensor \"\(name)\" has no row \(row) (shape \(shape))")
+        }
+        var out = [Float](repeating: 0, count: rowLength)
+        try out.withUnsafeMutableBufferPointer { (b) throws(ModelError) in try dequantizeRow(row, into: b.baseAddress!) }
+        return out
+    }
+
     /// Dequantizes the whole tensor; a NaN or infinity is an error naming the tensor.
     func dequantize(into destination: UnsafeMutablePointer<Float>) throws(ModelError) {
         Dequantize.run(type, from: data, count: elementCount, into: destination)
