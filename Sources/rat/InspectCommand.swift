@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import GGUF
+import ReverseAttention
+
+/// `rat inspect`: what a model file holds, without running it.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Describe a model: architecture, sizes, tensor types, tokenizer, location.",
+        discussion: "Example:\n  rat inspect ~/.cache/rat/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    )
+
+    @Argument(help: "The model: a GGUF file.")
+    var model: String
+
+    func run() throws {
+        let lm = try CausalLanguageModel(path: model)
+        let c = lm.config
+        let path = URL(fileURLWithPath: model).standardizedFileURL.path
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        print("model:         \(path) (\(String(format: "%.1f", Double(size) / 1_048_576)) MiB)")
+        print("format:        GGUF v\(lm.gguf?.version ?? 0)\(lm.gguf?["general.name"]?.stringValue.map { ", \"\($0)\"" } ?? "")")
+        print("architecture:  \(c.architecture)")
+        print("layers:        \(c.layerCount)")
+        print("hidden size:   \(c.hiddenSize) (MLP \(c.intermediateSize))")
+        print("heads:         \(c.headCount) query, \(c.kvHeadCount) key/value, \(c.headDim) dims each")
+        print("vocabulary:    \(c.vocabularySize)")
+        print("rope theta:    \(c.ropeTheta), rms eps \(c.rmsNormEpsilon)")
+        print("embeddings:    \(c.tiedEmbeddings ? "tied (the LM head reuses them)" : "separate LM head")")
+        if let file = lm.gguf {
+            var types: [String: (count: Int, elements: Int)] = [:]
+            for t in file.tensors { types[t.type.description, default: (0, 0)].count += 1; types[t.type.description]!.elements += t.elementCount }
+            let parameters = file.tensors.reduce(0) { $0 + $1.elementCount }
+            print("parameters:    \(parameters.formatted())")
+            let listed = types.sorted { $0.value.elements > $1.value.elements }
+                .map { "\($0.key) ×\($0.value.count)" }.joined(separator: ", ")
+            print("tensor types:  \(listed)")
+            let kind = file["tokenizer.ggml.model"]?.stringValue
+            let pre = file["tokenizer.ggml.pre"]?.stringValue
+            let tokens = file["tokenizer.ggml.tokens"]?.arrayValue?.count
+            switch kind {
+            case "gpt2": print("tokenizer:     byte-level BPE (gpt2), pre-tokenizer \(pre ?? "default"), \(tokens ?? 0) tokens")
+            case let k?: print("tokenizer:     \(k)\(pre.map { ", pre-tokenizer \($0)" } ?? "")")
+            case nil: print("tokenizer:     none in the file")
+            }
+        }
+    }
+}

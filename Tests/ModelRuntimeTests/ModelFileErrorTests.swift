@@ -1,0 +1,99 @@
+import Foundation
+import GGUF
+import ModelRuntime
+import Testing
+
+/// A tiny random Llama in GGUF form (hidden 8, 2 heads, 1 KV head, 2 layers, vocabulary 16).
+func tinyLlama(_ edit: (inout GGUFWriter) -> Void = { _ in }) throws -> String {
+    var rng = SystemRandomNumberGenerator()
+    func random(_ shape: [Int]) -> GGUFWriter.Tensor.Init { (shape, (0..<shape.reduce(1, *)).map { _ in Float.random(in: -0.5...0.5, using: &rng) }) }
+    var w = GGUFWriter()
+    w.metadata = [
+        ("general.architecture", .string("llama")), ("llama.block_count", .uint32(2)), ("llama.embedding_length", .uint32(8)),
+        ("llama.feed_forward_length", .uint32(12)), ("llama.attention.head_count", .uint32(2)),
+        ("llama.attention.head_count_kv", .uint32(1)), ("llama.rope.freq_base", .float32(10000)),
+        ("llama.attention.layer_norm_rms_epsilon", .float32(1e-5)), ("llama.vocab_size", .uint32(16)),
+    ]
+    func add(_ name: String, _ shape: [Int]) {
+        let (s, values) = random(shape)
+        w.tensors.append(.init(name: name, shape: s, floats: values))
+    }
+    add("token_embd.weight", [16, 8])
+    add("output_norm.weight", [8])
+    for l in 0..<2 {
+        let p = "blk.\(l)."
+        add(p + "attn_norm.weight", [8]); add(p + "attn_q.weight", [8, 8]); add(p + "attn_k.weight", [4, 8])
+        add(p + "attn_v.weight", [4, 8]); add(p + "attn_output.weight", [8, 8]); add(p + "ffn_norm.weight", [8])
+        add(p + "ffn_gate.weight", [12, 8]); add(p + "ffn_up.weight", [12, 8]); add(p + "ffn_down.weight", [8, 12])
+    }
+    edit(&w)
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("rat-tiny-\(UUID().uuidString).gguf")
+    try w.data().write(to: url)
+    return url.path
+}
+
+extension GGUFWriter.Tensor { typealias Init = (shape: [Int], values: [Float]) }
+
+func loadError(_ path: String) -> String? {
+    do { _ = try CausalLanguageModel(path: path) } catch { return error.message }
+    return nil
+}
+
+@Suite struct ModelFileErrorTests {
+    @Test func aValidTinyModelRuns() throws {
+        let model = try CausalLanguageModel(path: try tinyLlama())
+        let a = try model.attention(ids: [1, 5, 3, 9], layer: -1)
+        #expect(a.size == 4 && a.layer == 1)
+        for r in 0..<4 {
+            let row = a.values[(r * 4)..<(r * 4 + 4)]
+            #expect(abs(row.reduce(0, +) - 1) < 1e-5)          // each row is a distribution
+            #expect(row.dropFirst(r + 1).allSatisfy { $0 == 0 })  // over earlier positions only
+        }
+        let (hidden, logits) = try model.forward(ids: [1, 2])
+        #expect(hidden.count == 16 && logits.count == 32 && logits.allSatisfy(\.isFinite))
+    }
+
+    @Test func missingTensorIsNamed() throws {
+        let path = try tinyLlama { $0.tensors.removeAll { $0.name == "blk.1.ffn_up.weight" } }
+        #expect(loadError(path) == "\(path): missing tensor \"blk.1.ffn_up.weight\"")
+    }
+
+    @Test func wrongShapeIsNamed() throws {
+        let path = try tinyLlama { w in
+            let i = w.tensors.firstIndex { $0.name == "blk.0.attn_k.weight" }!
+            w.tensors[i] = .init(name: "blk.0.attn_k.weight", shape: [8, 8], floats: [Float](repeating: 0, count: 64))
+        }
+        #expect(loadError(path) == "\(path): tensor \"blk.0.attn_k.weight\" has shape [8, 8], expected [4, 8]")
+    }
+
+    @Test func nanWeightsAreNamedWhenUsed() throws {
+        let path = try tinyLlama { w in
+            let i = w.tensors.firstIndex { $0.name == "blk.0.attn_q.weight" }!
+            w.tensors[i] = .init(name: "blk.0.attn_q.weight", shape: [8, 8], floats: [Float](repeating: .nan, count: 64))
+        }
+        let model = try CausalLanguageModel(path: path)
+        #expect(throws: ModelError("\(path): tensor \"blk.0.attn_q.weight\" contains NaN or infinite values")) {
+            try model.attention(ids: [1, 2], layer: 0)
+        }
+    }
+
+    @Test func unknownArchitectureIsNamed() throws {
+        let path = try tinyLlama { $0.metadata[0] = ("general.architecture", .string("mamba")) }
+        #expect(loadError(path) == "\(path): unsupported architecture \"mamba\" (rat runs: llama)")
+    }
+
+    @Test func inconsistentConfigIsAnError() throws {
+        let path = try tinyLlama { $0.metadata[5] = ("llama.attention.head_count_kv", .uint32(3)) }
+        #expect(loadError(path)!.contains("2 attention heads cannot share 3 key/value heads evenly"))
+        let missing = try tinyLlama { $0.metadata.removeAll { $0.0 == "llama.block_count" } }
+        #expect(loadError(missing) == "\(missing): missing or non-integer metadata \"llama.block_count\"")
+    }
+
+    @Test func truncatedModelFileIsAnError() throws {
+        let path = try tinyLlama()
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.prefix(data.count - 100).write(to: URL(fileURLWithPath: path))
+        #expect(loadError(path)!.contains("past the end of the file"))
+        #expect(loadError("/nonexistent/model.gguf")!.contains("cannot open"))
+    }
+}
