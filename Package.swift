@@ -24,10 +24,12 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "GGUF"),
+        // Elementwise kernels (softmax, SiLU) in C, so that the compiler vectorizes them.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffast-math"])]),
         .target(
             name: "ModelRuntime",
             dependencies: [
-                "GGUF",
+                "GGUF", "CKernels",
                 .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
             ]
         ),

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// One forward pass over one sequence, readable top to bottom (in the spirit of llama2.c's
@@ -126,10 +127,7 @@ final class ForwardPass {
         gate.withUnsafeMutableBufferPointer { g in
             up.withUnsafeBufferPointer { u in
                 parallelChunks(g.count) { range in
-                    for i in range {
-                        let a = g[i]
-                        g[i] = a / (1 + exp(-a)) * u[i]
-                    }
+                    rat_silu_mul(g.baseAddress! + range.lowerBound, u.baseAddress! + range.lowerBound, range.count)
                 }
             }
         }
@@ -167,18 +165,7 @@ final class ForwardPass {
                                             for r in range {
                                                 let row = s.baseAddress! + r * keys
                                                 let query = r0 + r
-                                                var top = -Float.infinity
-                                                for j in 0...query {
-                                                    row[j] *= scale
-                                                    top = max(top, row[j])
-                                                }
-                                                var sum: Float = 0
-                                                for j in 0...query {
-                                                    let e = exp(row[j] - top)
-                                                    row[j] = e
-                                                    sum += e
-                                                }
-                                                for j in 0...query { row[j] /= sum }
+                                                rat_softmax_row(row, Int32(query + 1), scale)
                                                 for j in (query + 1)..<max(keys, query + 1) { row[j] = 0 }
                                                 guard let capture else { continue }
                                                 switch capture {

@@ -23,7 +23,7 @@ struct AttentionCommand: ParsableCommand {
     @Option(help: "Comma-separated token ids, e.g. 1,504,3458.")
     var ids: String
 
-    @Option(help: "Layer index (negative counts from the end) or 'all'.")
+    @Option(parsing: .unconditional, help: "Layer index (negative counts from the end) or 'all'.")
     var layer: String = "-1"
 
     @Option(name: .customLong("agg-heads"), help: "mean, max, or none (keep every head).")

@@ -1,0 +1,10 @@
+#ifndef RAT_KERNELS_H
+#define RAT_KERNELS_H
+
+/// In place: row[0..<count] = softmax(row[0..<count] * scale) in float32 (max subtracted).
+void rat_softmax_row(float *row, int count, float scale);
+
+/// In place: gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i].
+void rat_silu_mul(float *gate, const float *up, long count);
+
+#endif

@@ -1,0 +1,61 @@
+// Elementwise kernels of the forward pass, in C so that clang vectorizes them (Swift's generic
+// SIMD types do not, on Linux). Built for AVX2+FMA and baseline x86-64 (chosen at load time).
+#include "rat_kernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__clang__)
+#define RAT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define RAT_CLONES
+#endif
+
+/// e^x for x <= 88 (Cephes expf: x = n ln2 + r, polynomial in r; within 2 ulp). Below -87.3,
+/// float32 exp underflows: 0.
+static inline float rat_exp(float x) {
+    float clamped = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+    float fx = floorf(clamped * 1.44269504088896341f + 0.5f);
+    float r = clamped - fx * 0.693359375f;
+    r = r - fx * -2.12194440e-4f;
+    float z = r * r;
+    float y = 1.9875691500e-4f;
+    y = y * r + 1.3981999507e-3f;
+    y = y * r + 8.3334519073e-3f;
+    y = y * r + 4.1665795894e-2f;
+    y = y * r + 1.6666665459e-1f;
+    y = y * r + 5.0000001201e-1f;
+    y = y * z + r + 1.0f;
+    int32_t n = (int32_t)fx;
+    uint32_t bits = (uint32_t)(n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    float result = y * scale;
+    return x < -87.3f ? 0.0f : result;
+}
+
+RAT_CLONES
+void rat_softmax_row(float *row, int count, float scale) {
+    float m = -3.402823466e+38f; // -FLT_MAX: -ffast-math assumes no infinities
+    for (int i = 0; i < count; i++) {
+        float v = row[i] * scale;
+        row[i] = v;
+        m = v > m ? v : m;
+    }
+    float sum = 0.0f;
+    for (int i = 0; i < count; i++) {
+        float e = rat_exp(row[i] - m);
+        row[i] = e;
+        sum += e;
+    }
+    float inverse = 1.0f / sum;
+    for (int i = 0; i < count; i++) row[i] *= inverse;
+}
+
+RAT_CLONES
+void rat_silu_mul(float *gate, const float *up, long count) {
+    for (long i = 0; i < count; i++) {
+        float g = gate[i];
+        gate[i] = g / (1.0f + rat_exp(-g)) * up[i];
+    }
+}
