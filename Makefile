@@ -29,7 +29,10 @@ demo: build
 		--token-ids Examples/fox/token_ids.json --layer 29 --search exact --top-beam 3 >/dev/null
 
 # Benchmarks print timings; they are not tests.
-bench: build
+# rat-bench times the reference too when a reference environment exists (RAT_REFERENCE_PYTHON,
+# or ../refenv/bin/python): see README, "Performance".
+bench: build assets
+	.build/release/rat-bench --sizes 128,512,2048
 	.build/release/rat-bench-paths 512 2048 4096
 
 clean:

@@ -42,6 +42,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "rat-bench",
+            dependencies: ["ReverseAttention", .target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]
+        ),
         .executableTarget(name: "rat-bench-paths", dependencies: ["ReverseAttention"], path: "Sources/rat-bench-paths"),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime"]),

@@ -1,0 +1,133 @@
+import Foundation
+import ReverseAttention
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(COpenBLAS)
+import COpenBLAS
+#endif
+
+/// Runtime benchmark (`make bench`): load time, time to the last layer's attention, achieved
+/// GFLOP/s against measured sgemm throughput, and peak RSS, for rat and, when a reference
+/// environment is present, reverse-attention on transformers with the same ids in the same run.
+///
+///   rat-bench [--model GGUF] [--sizes 128,512,2048] [--repeat 3] [--reference-python PATH]
+///
+/// Each size runs in a child process so that its peak RSS is its own.
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// Deterministic ids spread over the vocabulary (no tokenizer needed).
+func benchIDs(_ n: Int, vocabulary: Int) -> [Int] {
+    var state: UInt64 = 0x5EED
+    return (0..<n).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return 100 + Int((state >> 33) % UInt64(max(vocabulary - 200, 1)))
+    }
+}
+
+/// FLOPs of a trace to the last layer: every layer's projections, attention (causal) and MLP,
+/// except the last layer's output projection and MLP; no LM head.
+func traceFLOPs(_ c: ModelConfig, n: Int) -> Double {
+    let n = Double(n), h = Double(c.hiddenSize), q = Double(c.headCount * c.headDim)
+    let kv = Double(c.kvHeadCount * c.headDim), inter = Double(c.intermediateSize)
+    let qkv = 2 * n * h * (q + 2 * kv)
+    let attention = 2 * Double(c.headCount) * Double(c.headDim) * n * (n + 1)  // QKᵀ and PV, lower triangle
+    let rest = 2 * n * q * h + 2 * n * 3 * h * inter
+    return Double(c.layerCount) * (qkv + attention) + Double(c.layerCount - 1) * rest
+}
+
+func sgemmGFLOPs() -> Double {
+    let n = 1024
+    let a = [Float](repeating: 0.5, count: n * n), b = a
+    var c = [Float](repeating: 0, count: n * n)
+    var best = Double.infinity
+    for _ in 0..<5 {
+        best = min(best, seconds {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+        })
+    }
+    return 2 * Double(n * n * n) / best / 1e9
+}
+
+let arguments = CommandLine.arguments
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+}
+let cache = ProcessInfo.processInfo.environment["RAT_CACHE"] ?? (NSHomeDirectory() + "/.cache/rat")
+let modelPath = option("--model") ?? cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+let repeats = Int(option("--repeat") ?? "3") ?? 3
+
+// Child: one size, one JSON line.
+if let single = option("--single").flatMap(Int.init) {
+    var model: CausalLanguageModel!
+    let load = try seconds { model = try CausalLanguageModel(path: modelPath) }
+    let ids = benchIDs(single, vocabulary: model.config.vocabularySize)
+    var times: [Double] = []
+    for _ in 0..<repeats { times.append(try seconds { _ = try model.attention(ids: ids, layer: -1, aggregation: .mean) }) }
+    let median = times.sorted()[times.count / 2]
+    let result: [String: Double] = ["load_s": load, "attention_s": median, "peak_rss_mb": peakRSSMegabytes(),
+                                    "gflop": traceFLOPs(model.config, n: single) / 1e9]
+    print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    exit(0)
+}
+
+func run(_ executable: String, _ args: [String]) -> [String: Any]? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = args
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+    return (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+}
+
+let sizes = (option("--sizes") ?? "128,512,2048").split(separator: ",").compactMap { Int($0) }
+let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let referencePython = option("--reference-python") ?? ProcessInfo.processInfo.environment["RAT_REFERENCE_PYTHON"]
+    ?? [root.deletingLastPathComponent().appendingPathComponent("refenv/bin/python").path].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+let floor = sgemmGFLOPs()
+let model = try CausalLanguageModel(path: modelPath)
+print("model: \(modelPath)\n\(model.config)")
+print("sgemm (1024³, \(ProcessInfo.processInfo.activeProcessorCount) threads): \(String(format: "%.0f", floor)) GFLOP/s")
+print("reference: \(referencePython.map { "\($0) (reverse-attention on transformers, eager, float32)" } ?? "not found (set RAT_REFERENCE_PYTHON)")")
+print("")
+print("| tokens | rat load | rat attention | GFLOP | GFLOP/s (% of sgemm) | floor | rat peak RSS | reference trace | reference peak RSS | speed-up |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for n in sizes {
+    guard let ours = run(here.path, ["--single", String(n), "--model", modelPath, "--repeat", String(repeats)]),
+          let load = ours["load_s"] as? Double, let time = ours["attention_s"] as? Double,
+          let rss = ours["peak_rss_mb"] as? Double, let gflop = ours["gflop"] as? Double
+    else { print("| \(n) | failed |"); continue }
+    var reference = "–", referenceRSS = "–", speedup = "–"
+    if let python = referencePython {
+        let idsFile = FileManager.default.temporaryDirectory.appendingPathComponent("rat-bench-ids-\(n).txt")
+        try benchIDs(n, vocabulary: model.config.vocabularySize).map(String.init).joined(separator: ",").write(to: idsFile, atomically: true, encoding: .utf8)
+        let r = run(python, [root.appendingPathComponent("tools/bench/reference_attention.py").path, "--gguf", modelPath,
+                             "--ids", idsFile.path, "--repeat", String(repeats)])
+        if let t = r?["trace_s"] as? Double, let m = r?["peak_rss_mb"] as? Double {
+            reference = String(format: "%.2f s", t)
+            referenceRSS = String(format: "%.0f MB", m)
+            speedup = String(format: "%.1fx", t / time)
+        } else if let e = r?["error"] as? String {
+            reference = "failed: \(e.prefix(40))"
+        }
+    }
+    print("| \(n) | \(String(format: "%.2f s", load)) | \(String(format: "%.2f s", time)) | \(String(format: "%.0f", gflop)) | \(String(format: "%.0f (%.0f%%)", gflop / time, 100 * gflop / time / floor)) | \(String(format: "%.2f s", gflop / floor)) | \(String(format: "%.0f MB", rss)) | \(reference) | \(referenceRSS) | \(speedup) |")
+}
