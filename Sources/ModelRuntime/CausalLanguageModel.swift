@@ -25,23 +25,53 @@ public final class CausalLanguageModel: @unchecked Sendable {
     /// The GGUF file, when the model came from one (its metadata also holds the tokenizer).
     public let gguf: GGUFFile?
 
-    /// Loads a GGUF file (more formats: see `ModelLocator`).
-    public init(path: String) throws(ModelError) {
-        let file: GGUFFile
-        do { file = try GGUFFile(path: path) } catch { throw ModelError(error.description) }
-        let architecture = file["general.architecture"]?.stringValue ?? "(none)"
-        switch architecture {
-        case "llama":
-            config = try Llama.config(gguf: file)
-            interleavedRotary = true
-        default:
-            throw ModelError("\(path): unsupported architecture \"\(architecture)\" (rat runs: llama)")
+    /// How the model was found (for `rat inspect` and progress messages).
+    public let origin: String
+
+    /// Loads a model from a GGUF file, a HuggingFace folder, or a repo id in the local
+    /// HuggingFace cache (see `ModelLocator`).
+    public convenience init(path: String) throws(ModelError) {
+        let (location, origin) = try ModelLocator.locate(path)
+        try self.init(location, origin: origin)
+    }
+
+    public init(_ location: ModelLocator.Location, origin: String) throws(ModelError) {
+        self.origin = origin
+        switch location {
+        case .gguf(let url):
+            let file: GGUFFile
+            do { file = try GGUFFile(path: url.path) } catch { throw ModelError(error.description) }
+            let architecture = file["general.architecture"]?.stringValue ?? "(none)"
+            switch architecture {
+            case "llama":
+                config = try Llama.config(gguf: file)
+                interleavedRotary = true
+            case "qwen2":
+                config = try Qwen2.config(gguf: file)
+                interleavedRotary = false
+            default:
+                throw ModelError("\(url.path): unsupported architecture \"\(architecture)\" (rat runs: llama, qwen2)")
+            }
+            path = url.path
+            gguf = file
+            weights = GGUFWeights(file)
+            names = .gguf(tied: config.tiedEmbeddings)
+        case .huggingFaceFolder(let folder):
+            let configFile = folder.appendingPathComponent("config.json")
+            let hf = try HuggingFaceConfig.load(configFile)
+            switch hf.family {
+            case "llama": config = try Llama.config(huggingFace: hf, file: configFile.path)
+            case "qwen2": config = try Qwen2.config(huggingFace: hf, file: configFile.path)
+            default:
+                throw ModelError("\(configFile.path): unsupported architecture \"\(hf.architectures?.first ?? hf.family)\" (rat runs: LlamaForCausalLM, Qwen2ForCausalLM)")
+            }
+            interleavedRotary = false
+            path = folder.path
+            gguf = nil
+            weights = try SafetensorsWeights(folder: folder)
+            names = .huggingFace(tied: config.tiedEmbeddings)
         }
         try config.validate(file: path)
-        self.path = path
-        self.gguf = file
-        weights = GGUFWeights(file)
-        names = .gguf(tied: config.tiedEmbeddings)
         try checkTensors()
     }
 
