@@ -25,8 +25,11 @@ struct AddedTokenMatcher: Sendable {
     /// Indices into `tokens` by first byte, longest first.
     private let byFirstByte: [[Int]]
 
-    init(_ tokens: [AddedToken]) {
-        let list = tokens.filter { !$0.content.isEmpty }.map { (bytes: Array($0.content.utf8), token: $0) }
+    /// `normalizer`, when given, is applied to each token's content first: HF matches a
+    /// `normalized` added token by its normalized form in the normalized text.
+    init(_ tokens: [AddedToken], normalizer: Normalizer? = nil) {
+        let list = tokens.map { (bytes: normalizer?.normalize(Array($0.content.utf8)) ?? Array($0.content.utf8), token: $0) }
+            .filter { !$0.bytes.isEmpty }
         var table = [[Int]](repeating: [], count: 256)
         for (k, t) in list.enumerated() { table[Int(t.bytes[0])].append(k) }
         for b in 0..<256 {

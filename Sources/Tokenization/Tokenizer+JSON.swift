@@ -97,11 +97,25 @@ extension Tokenizer {
         let bpe = makeEncoder(vocab: vocab, merges: merges, ignoreMerges: ignoreMerges, unknownID: unknownID)
 
         // Added tokens.
+        // HF re-adds them in file order: a token already in the vocabulary (or added before) keeps
+        // that id, a new one takes the next id after the vocabulary and the added tokens. For a
+        // consistent file this is the id written in it.
         var added: [AddedToken] = []
+        var addedIDs: [String: Int] = [:]
+        var maxAdded = -1
         for (k, item) in (json["added_tokens"]?.array ?? []).enumerated() {
-            guard let id = item["id"]?.int, id >= 0, let content = item["content"]?.string else {
+            guard item["id"]?.int != nil, let content = item["content"]?.string else {
                 throw TokenizerError(file: file, message: "added_tokens[\(k)] needs an integer \"id\" and a string \"content\"")
             }
+            let id: Int
+            if let existing = addedIDs[content] ?? vocab[content].map(Int.init) {
+                id = existing
+            } else {
+                id = maxAdded >= vocab.count || vocab.isEmpty ? maxAdded + 1 : vocab.count
+            }
+            addedIDs[content] = id
+            maxAdded = max(maxAdded, id)
+            added.removeAll { $0.content == content }
             added.append(AddedToken(
                 id: id, content: content,
                 singleWord: item["single_word"]?.bool ?? false, lstrip: item["lstrip"]?.bool ?? false,

@@ -46,12 +46,19 @@ public final class Tokenizer: Sendable {
         preTokenizer = parts.preTokenizer
         model = parts.model
         rawAddedTokens = AddedTokenMatcher(parts.addedTokens.filter { !$0.normalized })
-        normalizedAddedTokens = AddedTokenMatcher(parts.addedTokens.filter { $0.normalized })
+        normalizedAddedTokens = AddedTokenMatcher(parts.addedTokens.filter { $0.normalized }, normalizer: parts.normalizer)
         postProcessor = parts.postProcessor
         decoder = parts.decoder
-        tokenTexts = parts.tokenTexts
-        vocabularySize = parts.tokenTexts.count
-        tokenBytes = parts.tokenTexts.map { text in
+        // HF keeps a `normalized` added token under its normalized content, which is what decoding shows.
+        var texts = parts.tokenTexts
+        if let normalizer = parts.normalizer {
+            for t in parts.addedTokens where t.normalized && t.id < texts.count {
+                texts[t.id] = String(decoding: normalizer.normalize(Array(t.content.utf8)), as: UTF8.self)
+            }
+        }
+        tokenTexts = texts
+        vocabularySize = texts.count
+        tokenBytes = texts.map { text in
             guard let text else { return [] }
             // HF's ByteLevel decoder: a token all in the byte alphabet gives those bytes, any other
             // token (an added token such as "<|im_start|>" is usually both) its own UTF-8.
