@@ -2,5 +2,7 @@ import ArgumentParser
 
 @main
 struct Rat: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rat", abstract: "Reverse Attention Tracer")
+    static let configuration = CommandConfiguration(
+        commandName: "rat", abstract: "Reverse Attention Tracer",
+        subcommands: [TokenizeCommand.self])
 }
