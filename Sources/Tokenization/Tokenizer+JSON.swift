@@ -2,8 +2,9 @@ import Foundation
 
 extension Tokenizer {
     /// Loads a HuggingFace tokenizer.json, and optionally its tokenizer_config.json for the special
-    /// tokens (`bos_token`, `eos_token`, `pad_token`, `unk_token`) and `add_bos_token` /
-    /// `add_eos_token` (which, when present, replace the post-processor as transformers does).
+    /// tokens (`bos_token`, `eos_token`, `pad_token`, `unk_token`). Whether a BOS is added comes
+    /// from tokenizer.json's post-processor, as in transformers, which ignores the config's
+    /// `add_bos_token` / `add_eos_token` when a tokenizer.json exists.
     public convenience init(tokenizerJSON: URL, config: URL?) throws(TokenizerError) {
         let file = tokenizerJSON.path
         let json = try Self.readJSON(tokenizerJSON)
@@ -130,7 +131,7 @@ extension Tokenizer {
 
         let normalizer = try json["normalizer"].flatMap { v throws(TokenizerError) in v.isNull ? nil : try Normalizer.from(json: v, file: file) }
         let preTokenizer = try json["pre_tokenizer"].flatMap { v throws(TokenizerError) in v.isNull ? nil : try PreTokenizer.from(json: v, file: file) }
-        var post = try json["post_processor"].flatMap { v throws(TokenizerError) in v.isNull ? nil : try PostProcessor.from(json: v, file: file) } ?? PostProcessor()
+        let post = try json["post_processor"].flatMap { v throws(TokenizerError) in v.isNull ? nil : try PostProcessor.from(json: v, file: file) } ?? PostProcessor()
 
         let decoder: TokenDecoder
         if let d = json["decoder"], !d.isNull {
@@ -163,12 +164,10 @@ extension Tokenizer {
         let pad = try special("pad_token")
         let unk = try special("unk_token") ?? unknownID.map(Int.init)
 
-        // transformers replaces the post-processor when add_bos_token / add_eos_token are given.
-        if let config, config["add_bos_token"] != nil || config["add_eos_token"] != nil {
-            let addBOS = config["add_bos_token"]?.bool ?? false
-            let addEOS = config["add_eos_token"]?.bool ?? false
-            post = PostProcessor(prefix: addBOS ? (bos.map { [$0] } ?? []) : [], suffix: addEOS ? (eos.map { [$0] } ?? []) : [])
-        }
+        // add_bos_token / add_eos_token in tokenizer_config.json are deliberately not applied:
+        // transformers drops them whenever a tokenizer.json exists (tokenization_utils_base.py,
+        // `init_kwargs.pop("add_bos_token")`), so a BOS comes only from the post-processor.
+        // (GGUF files are different: there the add_bos_token flag is what adds the BOS.)
 
         return Parts(
             bos: bos, eos: eos, pad: pad, unk: unk, normalizer: normalizer, preTokenizer: preTokenizer, model: bpe,
