@@ -1,5 +1,3 @@
-import Foundation
-
 /// A text normalizer from tokenizer.json's `normalizer`, applied to the text between added tokens
 /// before pre-tokenization.
 enum Normalizer: Sendable {
@@ -58,15 +56,12 @@ enum Normalizer: Sendable {
         switch self {
         case .nfc, .nfd, .nfkc, .nfkd:
             if bytes.allSatisfy({ $0 < 0x80 }) { return bytes }  // ASCII is invariant under all four forms
-            let s = String(decoding: bytes, as: UTF8.self)
-            let n: String
             switch self {
-            case .nfc: n = s.precomposedStringWithCanonicalMapping
-            case .nfd: n = s.decomposedStringWithCanonicalMapping
-            case .nfkc: n = s.precomposedStringWithCompatibilityMapping
-            default: n = s.decomposedStringWithCompatibilityMapping
+            case .nfc: return UnicodeNormalization.normalize(bytes, .nfc)
+            case .nfd: return UnicodeNormalization.normalize(bytes, .nfd)
+            case .nfkc: return UnicodeNormalization.normalize(bytes, .nfkc)
+            default: return UnicodeNormalization.normalize(bytes, .nfkd)
             }
-            return Array(n.utf8)
         case .lowercase:
             return Array(String(decoding: bytes, as: UTF8.self).lowercased().utf8)
         case .replace(let pattern, let content):

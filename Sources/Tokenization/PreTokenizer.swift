@@ -48,6 +48,17 @@ enum PreTokenizer: Sendable {
         }
     }
 
+    /// Rust's `char::is_numeric` (Nd, Nl, No), which `Digits` uses. Unlike the regexes' `\p{N}`,
+    /// its Unicode data is as new as Swift's (U+11DE0, a Unicode 17 digit, is numeric in both).
+    static func isNumeric(_ v: UInt32) -> Bool {
+        if v < 0x80 { return v >= 0x30 && v <= 0x39 }
+        guard let s = Unicode.Scalar(v) else { return false }
+        switch s.properties.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
+    }
+
     /// Cuts each piece further.
     func split(_ pieces: [ArraySlice<UInt8>]) -> [ArraySlice<UInt8>] {
         switch self {
@@ -67,12 +78,13 @@ enum PreTokenizer: Sendable {
             var out: [ArraySlice<UInt8>] = []
             for piece in pieces where !piece.isEmpty {
                 let t = ClassifiedText(piece)
+                let numeric = t.scalars.map(Self.isNumeric)
                 var k = 0
                 while k < t.count {
                     var e = k + 1
-                    let isNumber = t.classes[k] == .number
+                    let isNumber = numeric[k]
                     if !(isNumber && individual) {
-                        while e < t.count, (t.classes[e] == .number) == isNumber { e += 1 }
+                        while e < t.count, numeric[e] == isNumber { e += 1 }
                     }
                     out.append(piece[t.offsets[k]..<t.offsets[e]])
                     k = e

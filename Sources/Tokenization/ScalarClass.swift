@@ -12,6 +12,9 @@ enum ScalarClass: UInt8 {
 
     var isWhitespace: Bool { self == .space || self == .newline }
 
+    /// The Unicode version of the character data in HF tokenizers' regex engine.
+    static let regexDataVersion = (major: 16, minor: 0)
+
     private static let ascii: [ScalarClass] = (0..<128).map { b -> ScalarClass in
         switch b {
         case 0x0A, 0x0D: return .newline
@@ -29,6 +32,12 @@ enum ScalarClass: UInt8 {
             return
         }
         let p = scalar.properties
+        // HF's regex engine (Oniguruma) has Unicode 16 data: a scalar assigned later is unassigned
+        // there, so neither a letter nor a number nor a space.
+        guard let age = p.age, (age.major, age.minor) <= ScalarClass.regexDataVersion else {
+            self = .other
+            return
+        }
         if p.isWhitespace {
             self = .space
             return
