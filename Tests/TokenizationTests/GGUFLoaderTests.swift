@@ -12,7 +12,7 @@ import Tokenization
         try Tokenizer(gguf: GGUFFile(path: folder.appendingPathComponent(name).path))
     }
 
-    @Test(arguments: ["tiny-llama-bpe.gguf", "tiny-smollm.gguf"])
+    @Test(arguments: ["tiny-llama-bpe.gguf", "tiny-smollm.gguf", "tiny-qwen2.gguf", "tiny-gpt2.gguf"])
     func tinyFileMatchesTransformers(_ name: String) throws {
         let data = try Data(contentsOf: Self.folder.appendingPathComponent("expected.json"))
         let expected = try JSONDecoder().decode([String: [GoldenCase]].self, from: data)

@@ -19,7 +19,7 @@ import Tokenization
 
     static let names = [
         "llama3-split-ignore-merges-bos", "gpt2-bytelevel-prefix-space", "nfkc-replace-prepend-digits",
-        "added-token-options", "digit-runs-nfd",
+        "added-token-options", "nfkd-lowercase-strip", "digit-runs-nfd",
     ]
 
     /// Applies a variant's patch to Qwen2's tokenizer.json (the same edit the generator made) and

@@ -70,6 +70,8 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     write("tiny-llama-bpe.gguf")
     write("tiny-smollm.gguf", pre="smollm", add_bos=False)
+    write("tiny-qwen2.gguf", pre="qwen2", add_bos=False)
+    write("tiny-gpt2.gguf", pre="gpt-2", add_bos=False)
     write("bad-unknown-merge.gguf", merges=MERGES + ["Ġ zz"])
     write("bad-pre.gguf", pre="no-such-pre-tokenizer")
     write("bad-model.gguf", model="llama")
@@ -79,9 +81,10 @@ def main():
     write("bad-bos-out-of-range.gguf", extra={"tokenizer.ggml.padding_token_id": 100000})
 
     texts = ["", "the world", " the world in 123", "<|begin_of_text|>the<|end_of_text|>", "<think>in</think>",
-             "hello wörld 1234 ünïcode 🙂", "  the\n\nworld  ", "The WORLD's in"]
+             "hello wörld 1234 ünïcode 🙂", "  the\n\nworld  ", "The WORLD's in",
+             "in12345 the'LL (world)\r\n\tthe  ", "ſ'S 'll world\u00a0in"]
     expected = {}
-    for name in ["tiny-llama-bpe.gguf", "tiny-smollm.gguf"]:
+    for name in ["tiny-llama-bpe.gguf", "tiny-smollm.gguf", "tiny-qwen2.gguf", "tiny-gpt2.gguf"]:
         with tempfile.TemporaryDirectory() as tmp:
             shutil.copy(os.path.join(OUT, name), tmp)
             tok = AutoTokenizer.from_pretrained(tmp, gguf_file=name)

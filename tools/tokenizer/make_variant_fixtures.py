@@ -58,6 +58,12 @@ VARIANTS = [
     {"name": "added-token-options", "patch": {
         "normalizer": {"type": "NFKC"},
         "added_tokens+": EXTRA_TOKENS}},
+    {"name": "nfkd-lowercase-strip", "patch": {
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "NFKD"}, {"type": "Lowercase"}, {"type": "Strip", "strip_left": True, "strip_right": True}]},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"},
+             "behavior": "Isolated", "invert": False}, BYTELEVEL_NO_REGEX]}}},
     {"name": "digit-runs-nfd", "patch": {
         "normalizer": {"type": "NFD"},
         "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
@@ -72,6 +78,7 @@ EXTRA_STRINGS = [
     "x [L] y", "x   [L]y", "x [R]   y", "[L][R]", "  [R]", "[L]  ",
     "\tindented\ttabs\t", "§ already", "ﬁﬂ ligatures ²", "①②③", "Ⅻ",
     "12345678901234567890", "v1.23.456", "3.14159265358979",
+    "ΟΔΥΣΣΕΥΣ ΣΑΣ", "İSTANBUL", "ǅUNGLA ǈ", "ẞ STRASSE", "  \u3000strip both\u00a0 \n", "ﬀ Ⅻ ㎒",
 ]
 
 
