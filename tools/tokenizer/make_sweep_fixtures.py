@@ -72,7 +72,7 @@ def main():
         result["tokenizers"]["smollm2"] = blocks(batch(smol.backend_tokenizer), cps)
     with open(qwen_json, encoding="utf-8") as f:
         base = f.read()
-    for name in ["nfkc-replace-prepend-digits", "digit-runs-nfd"]:
+    for name in ["nfkc-replace-prepend-digits", "digit-runs-nfd", "nfkd-lowercase-strip"]:
         patch = next(v for v in VARIANTS if v["name"] == name)["patch"]
         tok = Tokenizer.from_str(json.dumps(apply_patch(json.loads(base), patch)))
         result["tokenizers"][name] = blocks(batch(tok), cps)
