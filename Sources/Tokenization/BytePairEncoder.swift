@@ -39,6 +39,11 @@ struct BytePairEncoder: Sendable {
             out.append(contentsOf: symbols)
             return
         }
+        if symbols.count > 128 {
+            mergeWithHeap(&symbols)
+            out.append(contentsOf: symbols)
+            return
+        }
         var ranks = [UInt64](repeating: .max, count: symbols.count - 1)
         for k in 0..<(symbols.count - 1) { ranks[k] = lookup(symbols[k], symbols[k + 1]) }
         while true {
@@ -56,5 +61,96 @@ struct BytePairEncoder: Sendable {
             if at > 0 { ranks[at - 1] = lookup(symbols[at - 1], symbols[at]) }
         }
         out.append(contentsOf: symbols)
+    }
+
+    /// The same merges in O(n log n) for long pieces (a run of thousands of one letter), where
+    /// rescanning all pairs per merge would be quadratic: a min-heap of candidate pairs keyed by
+    /// (rank, position), symbols in a linked list, stale heap entries skipped when popped.
+    private func mergeWithHeap(_ symbols: inout [Int32]) {
+        let n = symbols.count
+        var next = Array(1...n)  // n = none
+        var prev = Array(-1..<(n - 1))
+        var alive = [Bool](repeating: true, count: n)
+        var heap = PairHeap()
+        for k in 0..<(n - 1) {
+            let m = lookup(symbols[k], symbols[k + 1])
+            if m != .max { heap.push(PairHeap.Entry(merge: m, position: k, left: symbols[k], right: symbols[k + 1])) }
+        }
+        while let e = heap.pop() {
+            let k = e.position
+            guard alive[k], symbols[k] == e.left else { continue }
+            let r = next[k]
+            guard r < n, symbols[r] == e.right else { continue }
+            // Merge r into k.
+            symbols[k] = Int32(truncatingIfNeeded: e.merge & 0xFFFF_FFFF)
+            alive[r] = false
+            next[k] = next[r]
+            if next[r] < n { prev[next[r]] = k }
+            if prev[k] >= 0 {
+                let p = prev[k]
+                let m = lookup(symbols[p], symbols[k])
+                if m != .max { heap.push(PairHeap.Entry(merge: m, position: p, left: symbols[p], right: symbols[k])) }
+            }
+            if next[k] < n {
+                let q = next[k]
+                let m = lookup(symbols[k], symbols[q])
+                if m != .max { heap.push(PairHeap.Entry(merge: m, position: k, left: symbols[k], right: symbols[q])) }
+            }
+        }
+        var merged: [Int32] = []
+        var k = 0
+        while k < n {
+            merged.append(symbols[k])
+            k = next[k]
+        }
+        symbols = merged
+    }
+}
+
+/// A binary min-heap of merge candidates ordered by rank, then position (HF's order).
+struct PairHeap {
+    struct Entry {
+        /// rank << 32 | merged id
+        let merge: UInt64
+        let position: Int
+        let left: Int32
+        let right: Int32
+
+        func precedes(_ o: Entry) -> Bool {
+            let a = merge >> 32, b = o.merge >> 32
+            return a != b ? a < b : position < o.position
+        }
+    }
+
+    private var items: [Entry] = []
+
+    mutating func push(_ e: Entry) {
+        items.append(e)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i].precedes(items[parent]) else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count, items[l].precedes(items[m]) { m = l }
+                if r < items.count, items[r].precedes(items[m]) { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
     }
 }
