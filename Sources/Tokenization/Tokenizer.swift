@@ -131,10 +131,3 @@ public final class Tokenizer: Sendable {
         (id >= 0 && id < tokenTexts.count) ? tokenTexts[id] : nil
     }
 }
-
-/// The decoder from tokenizer.json's `decoder`.
-enum TokenDecoder: Sendable {
-    case byteLevel
-    /// No decoder: HF joins the token strings with spaces.
-    case none
-}
