@@ -47,6 +47,7 @@ let package = Package(
             dependencies: ["ReverseAttention", .target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]
         ),
         .executableTarget(name: "rat-bench-paths", dependencies: ["ReverseAttention"], path: "Sources/rat-bench-paths"),
+        .executableTarget(name: "rat-tokenizer-bench", dependencies: ["Tokenization"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),

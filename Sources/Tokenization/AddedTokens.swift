@@ -1,0 +1,121 @@
+/// An added token (tokenizer.json `added_tokens`, or a GGUF control / user-defined token): matched
+/// whole in the text before BPE.
+struct AddedToken: Sendable {
+    let id: Int
+    let content: String
+    let singleWord: Bool
+    let lstrip: Bool
+    let rstrip: Bool
+    /// Matched in the normalized text (true) or the raw text (false).
+    let normalized: Bool
+    let special: Bool
+}
+
+/// A piece of text after added tokens are split out.
+enum AddedTokenSegment {
+    case token(Int)
+    case text(ArraySlice<UInt8>)
+}
+
+/// Finds added tokens the way HF's `AddedVocabulary::find_matches` does: Aho-Corasick with
+/// leftmost-longest semantics, `single_word` rejecting matches next to word characters, and
+/// `lstrip` / `rstrip` absorbing the whitespace beside a match.
+struct AddedTokenMatcher: Sendable {
+    private let tokens: [(bytes: [UInt8], token: AddedToken)]
+    /// Indices into `tokens` by first byte, longest first.
+    private let byFirstByte: [[Int]]
+
+    /// `normalizer`, when given, is applied to each token's content first: HF matches a
+    /// `normalized` added token by its normalized form in the normalized text.
+    init(_ tokens: [AddedToken], normalizer: Normalizer? = nil) {
+        let list = tokens.map { (bytes: normalizer?.normalize(Array($0.content.utf8)) ?? Array($0.content.utf8), token: $0) }
+            .filter { !$0.bytes.isEmpty }
+        var table = [[Int]](repeating: [], count: 256)
+        for (k, t) in list.enumerated() { table[Int(t.bytes[0])].append(k) }
+        for b in 0..<256 {
+            table[b].sort { list[$0].bytes.count > list[$1].bytes.count || (list[$0].bytes.count == list[$1].bytes.count && $0 < $1) }
+        }
+        self.tokens = list
+        self.byFirstByte = table
+    }
+
+    var isEmpty: Bool { tokens.isEmpty }
+
+    func split(_ text: ArraySlice<UInt8>) -> [AddedTokenSegment] {
+        if tokens.isEmpty || text.isEmpty { return text.isEmpty ? [] : [.text(text)] }
+        var segments: [AddedTokenSegment] = []
+        var startOffset = text.startIndex
+        var i = text.startIndex
+        let end = text.endIndex
+        while i < end {
+            var matched: Int? = nil
+            for k in byFirstByte[Int(text[i])] {
+                let b = tokens[k].bytes
+                if i + b.count <= end, text[i..<(i + b.count)].elementsEqual(b) {
+                    matched = k
+                    break
+                }
+            }
+            guard let k = matched else { i += 1; continue }
+            let token = tokens[k].token
+            var start = i
+            var stop = i + tokens[k].bytes.count
+            if token.singleWord {
+                let startSpace = start == text.startIndex || !Self.endsWithWord(text[text.startIndex..<start])
+                let stopSpace = stop == end || !Self.startsWithWord(text[stop..<end])
+                if !startSpace || !stopSpace { i = stop; continue }  // HF's iterator resumes after the rejected match
+            }
+            if token.lstrip {
+                start = max(Self.trimmedEnd(text[text.startIndex..<start]), startOffset)
+            }
+            if token.rstrip {
+                stop = Self.trimmedStart(text[stop..<end])
+            }
+            if startOffset < start { segments.append(.text(text[startOffset..<start])) }
+            segments.append(.token(token.id))
+            startOffset = stop
+            i = stop
+        }
+        if startOffset < end { segments.append(.text(text[startOffset..<end])) }
+        return segments
+    }
+
+    private static func scalars(_ bytes: ArraySlice<UInt8>) -> String.UnicodeScalarView {
+        String(decoding: bytes, as: UTF8.self).unicodeScalars
+    }
+
+    private static func isWordCharacter(_ s: Unicode.Scalar) -> Bool {
+        // Rust's char::is_alphanumeric (Alphabetic or Numeric) plus '_'.
+        s == "_" || s.properties.isAlphabetic || ScalarClass(s) == .number
+    }
+
+    private static func endsWithWord(_ bytes: ArraySlice<UInt8>) -> Bool {
+        scalars(bytes).last.map(isWordCharacter) ?? false
+    }
+
+    private static func startsWithWord(_ bytes: ArraySlice<UInt8>) -> Bool {
+        scalars(bytes).first.map(isWordCharacter) ?? false
+    }
+
+    /// The byte index just after the last non-whitespace scalar (the start when all is whitespace).
+    private static func trimmedEnd(_ bytes: ArraySlice<UInt8>) -> Int {
+        var end = bytes.endIndex
+        let s = String(decoding: bytes, as: UTF8.self)
+        for scalar in s.unicodeScalars.reversed() {
+            guard scalar.properties.isWhitespace else { break }
+            end -= String(scalar).utf8.count
+        }
+        return end
+    }
+
+    /// The byte index of the first non-whitespace scalar (the end when all is whitespace).
+    private static func trimmedStart(_ bytes: ArraySlice<UInt8>) -> Int {
+        var start = bytes.startIndex
+        let s = String(decoding: bytes, as: UTF8.self)
+        for scalar in s.unicodeScalars {
+            guard scalar.properties.isWhitespace else { break }
+            start += String(scalar).utf8.count
+        }
+        return start
+    }
+}

@@ -1,0 +1,156 @@
+/// Byte-level BPE over token ids.
+///
+/// A piece starts as the ids of its bytes' single-character tokens; the merge with the lowest rank
+/// (leftmost on ties) is applied until none applies, one merge at a time, which is what HF's
+/// heap-based `merge_all` does. Pair ranks are kept in an array next to the symbols so that each
+/// step only re-looks-up the two pairs around the merge.
+struct BytePairEncoder: Sendable {
+    /// For each byte, the id of the token that spells it (-1 when the vocabulary lacks it).
+    let byteTokenIDs: [Int32]
+    /// (left id << 32 | right id) -> (rank << 32 | merged id).
+    let merges: [UInt64: UInt64]
+    /// With `ignore_merges`, a piece that is a whole vocabulary entry is emitted as that entry.
+    let wholeWords: [[UInt8]: Int32]?
+    let unknownID: Int32?
+
+    @inline(__always)
+    private func lookup(_ a: Int32, _ b: Int32) -> UInt64 {
+        merges[UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))] ?? UInt64.max
+    }
+
+    /// Appends the ids of one pre-tokenized piece to `out`.
+    func encode(_ piece: ArraySlice<UInt8>, into out: inout [Int32]) {
+        if let wholeWords, let id = wholeWords[Array(piece)] {
+            out.append(id)
+            return
+        }
+        var symbols: [Int32] = []
+        symbols.reserveCapacity(piece.count)
+        for b in piece {
+            let id = byteTokenIDs[Int(b)]
+            if id >= 0 {
+                symbols.append(id)
+            } else if let unknownID {
+                // HF fuses nothing here (fuse_unk is false for byte-level models): one unk per byte.
+                symbols.append(unknownID)
+            }
+        }
+        if symbols.count < 2 {
+            out.append(contentsOf: symbols)
+            return
+        }
+        if symbols.count > 128 {
+            mergeWithHeap(&symbols)
+            out.append(contentsOf: symbols)
+            return
+        }
+        var ranks = [UInt64](repeating: .max, count: symbols.count - 1)
+        for k in 0..<(symbols.count - 1) { ranks[k] = lookup(symbols[k], symbols[k + 1]) }
+        while true {
+            var best = UInt64.max
+            var at = -1
+            for k in 0..<ranks.count where ranks[k] < best {
+                best = ranks[k]
+                at = k
+            }
+            if at < 0 { break }
+            symbols[at] = Int32(truncatingIfNeeded: best & 0xFFFF_FFFF)
+            symbols.remove(at: at + 1)
+            ranks.remove(at: at)
+            if at < ranks.count { ranks[at] = lookup(symbols[at], symbols[at + 1]) }
+            if at > 0 { ranks[at - 1] = lookup(symbols[at - 1], symbols[at]) }
+        }
+        out.append(contentsOf: symbols)
+    }
+
+    /// The same merges in O(n log n) for long pieces (a run of thousands of one letter), where
+    /// rescanning all pairs per merge would be quadratic: a min-heap of candidate pairs keyed by
+    /// (rank, position), symbols in a linked list, stale heap entries skipped when popped.
+    private func mergeWithHeap(_ symbols: inout [Int32]) {
+        let n = symbols.count
+        var next = Array(1...n)  // n = none
+        var prev = Array(-1..<(n - 1))
+        var alive = [Bool](repeating: true, count: n)
+        var heap = PairHeap()
+        for k in 0..<(n - 1) {
+            let m = lookup(symbols[k], symbols[k + 1])
+            if m != .max { heap.push(PairHeap.Entry(merge: m, position: k, left: symbols[k], right: symbols[k + 1])) }
+        }
+        while let e = heap.pop() {
+            let k = e.position
+            guard alive[k], symbols[k] == e.left else { continue }
+            let r = next[k]
+            guard r < n, symbols[r] == e.right else { continue }
+            // Merge r into k.
+            symbols[k] = Int32(truncatingIfNeeded: e.merge & 0xFFFF_FFFF)
+            alive[r] = false
+            next[k] = next[r]
+            if next[r] < n { prev[next[r]] = k }
+            if prev[k] >= 0 {
+                let p = prev[k]
+                let m = lookup(symbols[p], symbols[k])
+                if m != .max { heap.push(PairHeap.Entry(merge: m, position: p, left: symbols[p], right: symbols[k])) }
+            }
+            if next[k] < n {
+                let q = next[k]
+                let m = lookup(symbols[k], symbols[q])
+                if m != .max { heap.push(PairHeap.Entry(merge: m, position: k, left: symbols[k], right: symbols[q])) }
+            }
+        }
+        var merged: [Int32] = []
+        var k = 0
+        while k < n {
+            merged.append(symbols[k])
+            k = next[k]
+        }
+        symbols = merged
+    }
+}
+
+/// A binary min-heap of merge candidates ordered by rank, then position (HF's order).
+struct PairHeap {
+    struct Entry {
+        /// rank << 32 | merged id
+        let merge: UInt64
+        let position: Int
+        let left: Int32
+        let right: Int32
+
+        func precedes(_ o: Entry) -> Bool {
+            let a = merge >> 32, b = o.merge >> 32
+            return a != b ? a < b : position < o.position
+        }
+    }
+
+    private var items: [Entry] = []
+
+    mutating func push(_ e: Entry) {
+        items.append(e)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i].precedes(items[parent]) else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count, items[l].precedes(items[m]) { m = l }
+                if r < items.count, items[r].precedes(items[m]) { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
+    }
+}

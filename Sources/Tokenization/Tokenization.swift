@@ -1,3 +1,0 @@
-/// Tokenization: byte-level BPE tokenizers loaded from tokenizer.json or GGUF metadata,
-/// token for token identical to HuggingFace.
-public enum Tokenization {}

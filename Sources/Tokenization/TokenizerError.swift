@@ -1,0 +1,16 @@
+/// A tokenizer file that cannot be loaded, or a feature of it that rat cannot honour.
+///
+/// The message names the file and what is wrong; rat never silently tokenizes differently from
+/// HuggingFace, so an unsupported construct (an unknown regex, normalizer or pre-tokenizer type)
+/// is reported here instead.
+public struct TokenizerError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let message: String
+
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
+
+    public var description: String { "\(file): \(message)" }
+}
