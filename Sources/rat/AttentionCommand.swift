@@ -12,16 +12,20 @@ struct AttentionCommand: ParsableCommand {
             --layer all adds a leading [layers] axis.
 
             Examples:
-              rat attention --model SmolLM2-135M-Instruct.Q4_1.gguf --ids 1,504,3458 --layer -1 --output attn.npy
+              rat attention --model SmolLM2-135M-Instruct.Q4_1.gguf --text "The quick brown fox" --output attn.npy
+              rat attention --model Qwen/Qwen2-0.5B --ids 785,3974,13876 --layer -1 --output attn.npy
               rat attention --model model.gguf --ids 1,2,3 --layer all --agg-heads none --output all.npy
             """
     )
 
-    @Option(help: "The model: a GGUF file.")
+    @Option(help: "The model: a GGUF file, a HuggingFace folder, or a repo id in the local HuggingFace cache.")
     var model: String
 
-    @Option(help: "Comma-separated token ids, e.g. 1,504,3458.")
-    var ids: String
+    @Option(help: "The text to run (tokenized with the model's own tokenizer).")
+    var text: String?
+
+    @Option(help: "Comma-separated token ids instead of --text (skips the tokenizer), e.g. 1,504,3458.")
+    var ids: String?
 
     @Option(parsing: .unconditional, help: "Layer index (negative counts from the end) or 'all'.")
     var layer: String = "-1"
@@ -32,15 +36,25 @@ struct AttentionCommand: ParsableCommand {
     @Option(help: "Where to write the .npy file.")
     var output: String
 
+    func validate() throws {
+        guard (text == nil) != (ids == nil) else { throw ValidationError("give the input as --text or as --ids (one of them)") }
+        if text?.isEmpty == true { throw ValidationError("--text is empty") }
+    }
+
     func run() throws {
-        let tokenIDs = try ids.split(separator: ",").map { part -> Int in
-            guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--ids takes comma-separated integers, e.g. 1,504,3458; got '\(part)'")
-            }
-            return id
-        }
-        guard !tokenIDs.isEmpty else { throw ValidationError("--ids is empty") }
         let lm = try CausalLanguageModel(path: model)
+        let tokenIDs: [Int]
+        if let text {
+            tokenIDs = try loadTokenizer(for: lm).encode(text)
+        } else {
+            tokenIDs = try ids!.split(separator: ",").map { part -> Int in
+                guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--ids takes comma-separated integers, e.g. 1,504,3458; got '\(part)'")
+                }
+                return id
+            }
+        }
+        guard !tokenIDs.isEmpty else { throw ValidationError("no tokens to run") }
         let array: NumpyArray
         if layer == "all" {
             let all = try lm.allLayerAttention(ids: tokenIDs, aggregation: aggHeads)

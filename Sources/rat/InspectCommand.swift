@@ -11,16 +11,21 @@ struct InspectCommand: ParsableCommand {
         discussion: "Example:\n  rat inspect ~/.cache/rat/models/SmolLM2-135M-Instruct.Q4_1.gguf"
     )
 
-    @Argument(help: "The model: a GGUF file.")
+    @Argument(help: "The model: a GGUF file, a HuggingFace folder, or a repo id in the local HuggingFace cache.")
     var model: String
 
     func run() throws {
         let lm = try CausalLanguageModel(path: model)
         let c = lm.config
-        let path = URL(fileURLWithPath: model).standardizedFileURL.path
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        print("model:         \(path) (\(String(format: "%.1f", Double(size) / 1_048_576)) MiB)")
-        print("format:        GGUF v\(lm.gguf?.version ?? 0)\(lm.gguf?["general.name"]?.stringValue.map { ", \"\($0)\"" } ?? "")")
+        print("found:         \(lm.origin)")
+        if let file = lm.gguf {
+            let size = (try? FileManager.default.attributesOfItem(atPath: lm.path)[.size] as? Int) ?? 0
+            print("format:        GGUF v\(file.version), \(String(format: "%.1f", Double(size) / 1_048_576)) MiB\(file["general.name"]?.stringValue.map { ", \"\($0)\"" } ?? "")")
+        } else {
+            print("format:        HuggingFace folder (config.json, safetensors)")
+            let hasTokenizer = FileManager.default.fileExists(atPath: lm.path + "/tokenizer.json")
+            print("tokenizer:     \(hasTokenizer ? "tokenizer.json" : "none in the folder")")
+        }
         print("architecture:  \(c.architecture)")
         print("layers:        \(c.layerCount)")
         print("hidden size:   \(c.hiddenSize) (MLP \(c.intermediateSize))")

@@ -3,21 +3,7 @@ import Testing
 
 /// `rat tokenize` run as a process: output formats and one-line errors with a non-zero exit.
 @Suite struct TokenizeCLITests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The `rat` binary built next to this test bundle.
-    static var ratBinary: URL? {
-        var candidates: [URL] = []
-        if let exe = CommandLine.arguments.first {
-            var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-            for _ in 0..<4 {
-                candidates.append(dir.appendingPathComponent("rat"))
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        candidates.append(root.appendingPathComponent(".build/release/rat"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static let root = repositoryRoot
 
     static let cache: URL = {
         if let dir = ProcessInfo.processInfo.environment["RAT_CACHE"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
@@ -31,18 +17,9 @@ import Testing
     }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let binary = try #require(ratBinary, "the rat binary was not found next to the tests")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try runRat(arguments)
+        #expect(r.exitedNormally, "rat \(arguments) crashed")
+        return (r.status, r.stdout, r.stderr)
     }
 
     @Test(.enabled(if: haveAssets, "SmolLM2 GGUF / Qwen2 tokenizer not in the asset cache"))

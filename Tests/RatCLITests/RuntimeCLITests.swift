@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+let cacheDirectory: URL = {
+    if let dir = ProcessInfo.processInfo.environment["RAT_CACHE"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
+    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/rat")
+}()
+let smolLM2 = cacheDirectory.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+let haveSmolLM2 = FileManager.default.fileExists(atPath: smolLM2) || ProcessInfo.processInfo.environment["RAT_REQUIRE_ASSETS"] == "1"
+
+/// Reads a little-endian float32 .npy written by rat (header parsed just enough).
+func readNpy(_ path: String) throws -> (shape: [Int], values: [Float]) {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    let headerLength = Int(data[8]) | Int(data[9]) << 8
+    let header = String(decoding: data[10..<(10 + headerLength)], as: UTF8.self)
+    let shapeText = header.components(separatedBy: "'shape': (")[1].components(separatedBy: ")")[0]
+    let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    let values = data[(10 + headerLength)...].withUnsafeBytes { raw in
+        (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+    }
+    return (shape, values)
+}
+
+/// `rat attention` and `rat inspect` end to end.
+@Suite struct RuntimeCLITests {
+    @Test(.enabled(if: haveSmolLM2)) func attentionFromTextMatchesTransformers() throws {
+        let out = try temporaryDirectory().appendingPathComponent("fox.npy").path
+        let run = try runRat(["attention", "--model", smolLM2, "--text", "The quick brown fox jumps over the lazy dog.",
+                              "--layer", "-1", "--output", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        let ours = try readNpy(out)
+        // transformers' last-layer mean attention on the same text (tools/paths/make_fixtures.py).
+        let reference = try readNpy(repositoryRoot.appendingPathComponent("Examples/fox/attention.npy").path)
+        #expect(ours.shape == [10, 10] && reference.shape == [10, 10])
+        #expect(zip(ours.values, reference.values).map { abs($0 - $1) }.max()! <= 1e-4)
+    }
+
+    @Test func everyLayerPerHeadOfAHuggingFaceFolder() throws {
+        let out = try temporaryDirectory().appendingPathComponent("all.npy").path
+        let model = repositoryRoot.appendingPathComponent("Fixtures/runtime/tiny/qwen2_untied_bf16_sharded").path
+        let run = try runRat(["attention", "--model", model, "--ids", "3,17,42,99", "--layer", "all", "--agg-heads", "none", "--output", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        let (shape, values) = try readNpy(out)
+        #expect(shape == [3, 6, 4, 4])  // layers, heads, seq, seq
+        // Every row of every head is a distribution over earlier positions.
+        for block in 0..<(3 * 6) {
+            for row in 0..<4 {
+                let start = block * 16 + row * 4
+                #expect(abs(values[start..<(start + 4)].reduce(0, +) - 1) < 1e-5)
+            }
+        }
+    }
+
+    @Test func inspectDescribesTheModel() throws {
+        let run = try runRat(["inspect", repositoryRoot.appendingPathComponent("Fixtures/runtime/tiny/qwen2_tied_f32").path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("architecture:  qwen2"))
+        #expect(run.stdout.contains("heads:         4 query, 2 key/value, 8 dims each"))
+        #expect(run.stdout.contains("tied"))
+    }
+
+    @Test func badInputsFailClearly() throws {
+        let tiny = repositoryRoot.appendingPathComponent("Fixtures/runtime/tiny/qwen2_tied_f32").path
+        let empty = try temporaryDirectory().path
+        let out = try temporaryDirectory().appendingPathComponent("a.npy").path
+        let cases: [([String], String)] = [
+            (["attention", "--model", "/nonexistent/m.gguf", "--ids", "1", "--output", out], "no such file or folder"),
+            (["attention", "--model", "nobody/no-such-model", "--ids", "1", "--output", out], "not in the local HuggingFace cache"),
+            (["attention", "--model", empty, "--ids", "1", "--output", out], "no config.json in this folder"),
+            (["attention", "--model", tiny, "--ids", "1,2", "--layer", "2", "--output", out], "layer 2 out of range: the model has 2 layers"),
+            (["attention", "--model", tiny, "--ids", "1,2", "--layer", "-3", "--output", out], "layer -3 out of range"),
+            (["attention", "--model", tiny, "--ids", "1,x", "--output", out], "--ids takes comma-separated integers"),
+            (["attention", "--model", tiny, "--ids", "1,500", "--output", out], "token id 500 out of range: the vocabulary has 128 tokens"),
+            (["attention", "--model", tiny, "--output", out], "give the input as --text or as --ids"),
+            (["attention", "--model", tiny, "--ids", "1", "--layer", "first", "--output", out], "--layer takes an integer or 'all'"),
+            (["attention", "--model", tiny, "--ids", "1", "--output", "/proc/nope/a.npy"], "cannot write"),
+            (["inspect", "/etc/hostname"], "hostname"),
+        ]
+        for (arguments, fragment) in cases {
+            let run = try runRat(arguments)
+            #expect(run.exitedNormally && run.status != 0, "\(arguments)")
+            #expect(run.stderr.contains(fragment), "\(arguments): \(run.stderr)")
+        }
+    }
+}
