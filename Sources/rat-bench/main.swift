@@ -11,7 +11,7 @@ import COpenBLAS
 /// GFLOP/s against measured sgemm throughput, and peak RSS, for rat and, when a reference
 /// environment is present, reverse-attention on transformers with the same ids in the same run.
 ///
-///   rat-bench [--model GGUF] [--sizes 128,512,2048] [--repeat 3] [--reference-python PATH]
+///   rat-bench [--model GGUF] [--sizes 128,512,2048] [--repeat 3] [--reference-python PATH | --no-reference]
 ///
 /// Each size runs in a child process so that its peak RSS is its own.
 
@@ -99,7 +99,7 @@ func run(_ executable: String, _ args: [String]) -> [String: Any]? {
 let sizes = (option("--sizes") ?? "128,512,2048").split(separator: ",").compactMap { Int($0) }
 let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let referencePython = option("--reference-python") ?? ProcessInfo.processInfo.environment["RAT_REFERENCE_PYTHON"]
+let referencePython = arguments.contains("--no-reference") ? nil : option("--reference-python") ?? ProcessInfo.processInfo.environment["RAT_REFERENCE_PYTHON"]
     ?? [root.deletingLastPathComponent().appendingPathComponent("refenv/bin/python").path].first { FileManager.default.isExecutableFile(atPath: $0) }
 
 let floor = sgemmGFLOPs()
