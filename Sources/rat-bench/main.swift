@@ -11,7 +11,8 @@ import COpenBLAS
 /// GFLOP/s against measured sgemm throughput, and peak RSS, for rat and, when a reference
 /// environment is present, reverse-attention on transformers with the same ids in the same run.
 ///
-///   rat-bench [--model GGUF] [--sizes 128,512,2048] [--repeat 3] [--reference-python PATH | --no-reference]
+///   rat-bench --dequantize          (dequantization throughput over every weight)
+///   rat-bench [--model GGUF|FOLDER] [--sizes 128,512,2048] [--repeat 3] [--reference-python PATH | --no-reference]
 ///
 /// Each size runs in a child process so that its peak RSS is its own.
 
@@ -68,6 +69,21 @@ let cache = ProcessInfo.processInfo.environment["RAT_CACHE"] ?? (NSHomeDirectory
 let modelPath = option("--model") ?? cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 let repeats = Int(option("--repeat") ?? "3") ?? 3
 
+// Dequantization throughput: every weight of the model once.
+if arguments.contains("--dequantize") {
+    let model = try CausalLanguageModel(path: modelPath)
+    guard let file = model.gguf else { print("--dequantize reads GGUF files"); exit(0) }
+    let weights = GGUFWeights(file)
+    var total = 0
+    let time = try seconds {
+        for info in file.tensors where info.dimensions.count == 2 && info.name != "token_embd.weight" {
+            total += try weights.tensor(info.name).floats().count
+        }
+    }
+    print(String(format: "dequantized %d values in %.3f s (%.2f ns each)", total, time, time / Double(total) * 1e9))
+    exit(0)
+}
+
 // Child: one size, one JSON line.
 if let single = option("--single").flatMap(Int.init) {
     var model: CausalLanguageModel!
@@ -119,7 +135,7 @@ for n in sizes {
     if let python = referencePython {
         let idsFile = FileManager.default.temporaryDirectory.appendingPathComponent("rat-bench-ids-\(n).txt")
         try benchIDs(n, vocabulary: model.config.vocabularySize).map(String.init).joined(separator: ",").write(to: idsFile, atomically: true, encoding: .utf8)
-        let r = run(python, [root.appendingPathComponent("tools/bench/reference_attention.py").path, "--gguf", modelPath,
+        let r = run(python, [root.appendingPathComponent("tools/bench/reference_attention.py").path, "--model", modelPath,
                              "--ids", idsFile.path, "--repeat", String(repeats)])
         if let t = r?["trace_s"] as? Double, let m = r?["peak_rss_mb"] as? Double {
             reference = String(format: "%.2f s", t)

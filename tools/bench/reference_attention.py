@@ -15,7 +15,7 @@ import time
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--gguf", required=True)
+    ap.add_argument("--model", required=True, help="a GGUF file or a HuggingFace folder")
     ap.add_argument("--ids", required=True, help="file with comma-separated ids")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
@@ -26,10 +26,14 @@ def main():
 
     torch.set_num_threads(args.threads)
     ids = [int(x) for x in open(args.ids).read().split(",")]
-    folder, name = os.path.dirname(args.gguf), os.path.basename(args.gguf)
     start = time.perf_counter()
-    tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32, attn_implementation="eager")
+    if os.path.isdir(args.model):
+        tok = AutoTokenizer.from_pretrained(args.model)
+        model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.float32, attn_implementation="eager")
+    else:
+        folder, name = os.path.dirname(args.model), os.path.basename(args.model)
+        tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32, attn_implementation="eager")
     model.eval()
     tracer = ReverseAttentionTracer(model, tok)
     load = time.perf_counter() - start
