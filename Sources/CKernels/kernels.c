@@ -35,13 +35,15 @@ static inline float rat_exp(float x) {
 }
 
 RAT_CLONES
-void rat_softmax_row(float *row, int count, float scale) {
-    float m = -3.402823466e+38f; // -FLT_MAX: -ffast-math assumes no infinities
-    for (int i = 0; i < count; i++) {
-        float v = row[i] * scale;
-        row[i] = v;
-        m = v > m ? v : m;
+void rat_softmax_row(float *row, int count, float scale, const unsigned char *keep) {
+    const float lowest = -3.402823466e+38f; // -FLT_MAX: -ffast-math assumes no infinities
+    float m = lowest;
+    if (keep) {
+        for (int i = 0; i < count; i++) row[i] = keep[i] ? row[i] * scale : lowest;
+    } else {
+        for (int i = 0; i < count; i++) row[i] *= scale;
     }
+    for (int i = 0; i < count; i++) m = row[i] > m ? row[i] : m;
     float sum = 0.0f;
     for (int i = 0; i < count; i++) {
         float e = rat_exp(row[i] - m);

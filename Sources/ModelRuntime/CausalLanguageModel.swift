@@ -113,12 +113,19 @@ public final class CausalLanguageModel: @unchecked Sendable {
     /// The attention probabilities of one layer for `ids`, computing only what that needs:
     /// layers up to `layer`, positions up to `lastPosition` (later positions cannot change
     /// earlier rows of a causal model), no LM head.
+    /// `attentionMask` (one entry per id, false = padding) hides padded keys from every query,
+    /// as transformers does with a 2-D attention mask.
     public func attention(
-        ids: [Int], layer: Int = -1, aggregation: HeadAggregation = .mean, lastPosition: Int? = nil
+        ids: [Int], layer: Int = -1, aggregation: HeadAggregation = .mean, lastPosition: Int? = nil,
+        attentionMask: [Bool]? = nil
     ) throws(ModelError) -> AttentionCapture {
         let resolved = try resolveLayer(layer)
         let count = try validatedLength(ids, lastPosition: lastPosition)
-        let pass = try ForwardPass(model: self, ids: Array(ids.prefix(count)))
+        if let attentionMask, attentionMask.count != ids.count {
+            throw ModelError("attention mask has \(attentionMask.count) entries for \(ids.count) tokens")
+        }
+        let mask = attentionMask.flatMap { $0.allSatisfy { $0 } ? nil : $0 }
+        let pass = try ForwardPass(model: self, ids: Array(ids.prefix(count)), attentionMask: mask)
         return try pass.run(captureLayer: resolved, aggregation: aggregation)
     }
 

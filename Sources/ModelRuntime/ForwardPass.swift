@@ -9,6 +9,8 @@ final class ForwardPass {
     let c: ModelConfig
     let ids: [Int]
     let n: Int
+    /// One byte per position, 0 = padding that no query may attend to; empty = no padding.
+    let keyMask: [UInt8]
 
     // Activations, row-major [n][...].
     var x: [Float]          // residual stream [n][hidden]
@@ -30,11 +32,12 @@ final class ForwardPass {
     /// Query rows per attention block.
     static let blockRows = 256
 
-    init(model: CausalLanguageModel, ids: [Int]) throws(ModelError) {
+    init(model: CausalLanguageModel, ids: [Int], attentionMask: [Bool]? = nil) throws(ModelError) {
         self.model = model
         c = model.config
         self.ids = ids
         n = ids.count
+        keyMask = attentionMask.map { mask in mask.prefix(ids.count).map { $0 ? 1 : 0 } } ?? []
         let qWidth = c.headCount * c.headDim, kvWidth = c.kvHeadCount * c.headDim
         x = [Float](repeating: 0, count: n * c.hiddenSize)
         xb = x
@@ -145,6 +148,8 @@ final class ForwardPass {
         var kept: [Float] = []
         if let capture { kept = [Float](repeating: 0, count: (capture == .none ? heads : 1) * n * n) }
         let n = self.n
+        keyMask.withUnsafeBufferPointer { keepBuffer in
+        let keep: UnsafeBufferPointer<UInt8>? = keepBuffer.isEmpty ? nil : keepBuffer
         q.withUnsafeBufferPointer { q in
             k.withUnsafeBufferPointer { k in
                 v.withUnsafeBufferPointer { v in
@@ -165,7 +170,7 @@ final class ForwardPass {
                                             for r in range {
                                                 let row = s.baseAddress! + r * keys
                                                 let query = r0 + r
-                                                rat_softmax_row(row, Int32(query + 1), scale)
+                                                rat_softmax_row(row, Int32(query + 1), scale, keep?.baseAddress)
                                                 for j in (query + 1)..<max(keys, query + 1) { row[j] = 0 }
                                                 guard let capture else { continue }
                                                 switch capture {
@@ -201,6 +206,7 @@ final class ForwardPass {
                     }
                 }
             }
+        }
         }
         guard let capture else { return nil }
         return AttentionCapture(layer: layer, heads: capture == .none ? heads : 1, size: n, values: kept, aggregation: capture)
@@ -303,7 +309,7 @@ final class ForwardPass {
 /// Splits `0..<count` over the cores (serially when small).
 @inline(__always)
 func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
-    let workers = ProcessInfo.processInfo.activeProcessorCount
+    let workers = computeThreadCount ?? ProcessInfo.processInfo.activeProcessorCount
     if count < 64 || workers < 2 {
         body(0..<count)
         return

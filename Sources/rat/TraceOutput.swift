@@ -36,23 +36,10 @@ struct TraceOutput {
         if let page {
             printError("wrote \(page.deletingLastPathComponent().appendingPathComponent("trace.json").path)")
             printError("page: \(page.path)")
-            if openBrowser { openInBrowser(page) }
+            if openBrowser { openWithSystem(page) }
         }
         if let svgFile { printError("wrote \(svgFile)") }
     }
-}
-
-/// Opens a file with the platform's opener (xdg-open, open); failure is only a warning.
-func openInBrowser(_ file: URL) {
-    #if os(macOS)
-    let opener = "/usr/bin/open"
-    #else
-    let opener = "/usr/bin/xdg-open"
-    #endif
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: opener)
-    process.arguments = [file.absoluteString]
-    do { try process.run() } catch { printError("warning: could not open a browser (\(opener)): open \(file.path) yourself") }
 }
 
 func formatScore(_ x: Double) -> String { String(format: "%.4f", x) }

@@ -2,7 +2,9 @@
 #define RAT_KERNELS_H
 
 /// In place: row[0..<count] = softmax(row[0..<count] * scale) in float32 (max subtracted).
-void rat_softmax_row(float *row, int count, float scale);
+/// With `keep` (one byte per key, 0 = padding), masked keys get probability 0; if every key is
+/// masked the row is uniform.
+void rat_softmax_row(float *row, int count, float scale, const unsigned char *keep);
 
 /// In place: gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i].
 void rat_silu_mul(float *gate, const float *up, long count);

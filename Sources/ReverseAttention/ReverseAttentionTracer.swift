@@ -1,0 +1,113 @@
+import Foundation
+
+/// The reference's `ReverseAttentionTracer`, in Swift: run the model on a text or ids, take one
+/// layer's attention, search back from the target, and build the `TraceResult` (and the page).
+public final class ReverseAttentionTracer: @unchecked Sendable {
+    public let model: CausalLanguageModel
+    public let tokenizer: Tokenizer
+
+    public init(model: CausalLanguageModel, tokenizer: Tokenizer) {
+        self.model = model
+        self.tokenizer = tokenizer
+    }
+
+    /// Loads a model and its tokenizer: a GGUF file, a HuggingFace folder, or a cached repo id.
+    public convenience init(loading name: String) throws {
+        let loaded = try LoadedModel(name)
+        self.init(model: loaded.model, tokenizer: loaded.tokenizer)
+    }
+
+    /// Timings of the last trace, in seconds (for progress and summary lines).
+    public private(set) var lastTimings: [String: Double] = [:]
+
+    /// Traces attention back from `targetPos` (negative counts from the end).
+    ///
+    /// As the reference: `attentionMask` defaults to `ids != pad` when the tokenizer has a pad
+    /// token, else all ones; BOS positions are where `bosTokenID` (default: the tokenizer's) occurs.
+    /// Only layers up to `layer` and positions up to the target are computed.
+    public func trace(
+        inputIDs: [Int], targetPos: Int = -1, attentionMask: [Int]? = nil, layer: Int = -1, topBeam: Int = 5,
+        topK: Int = 5, minAttn: Double = 0, aggHeads: HeadAggregation = .mean, lengthNorm: String = "avg_logprob",
+        stopAtBOS: Bool = true, bosTokenID: Int? = nil, search: SearchMode = .beam, text: String? = nil
+    ) throws -> (result: TraceResult, warnings: [String]) {
+        guard topBeam >= 1 else { throw TraceError("top_beam must be >= 1, got \(topBeam)") }
+        guard topK >= 1 else { throw TraceError("top_k must be >= 1, got \(topK)") }
+        guard aggHeads != .none else {
+            throw TraceError("agg_heads 'none' is not supported for beam search. Use 'mean' or 'max' to aggregate attention heads.")
+        }
+        let normalization = try LengthNormalization(parsing: lengthNorm)
+        let seqLen = inputIDs.count
+        guard seqLen >= 1 else { throw TraceError("the text has no tokens: nothing to trace") }
+        let target = targetPos < 0 ? seqLen + targetPos : targetPos
+        guard target >= 0 && target < seqLen else {
+            throw TraceError("target position \(targetPos) out of range for sequence length \(seqLen)")
+        }
+        let resolvedLayer = try model.resolveLayer(layer)
+        if let attentionMask, attentionMask.count != seqLen {
+            throw TraceError("attention mask has \(attentionMask.count) entries for \(seqLen) tokens")
+        }
+        let mask: [Bool] = attentionMask.map { $0.map { $0 != 0 } }
+            ?? inputIDs.map { id in tokenizer.padTokenID.map { id != $0 } ?? true }
+
+        let start = Date()
+        let attention = try model.attention(
+            ids: inputIDs, layer: resolvedLayer, aggregation: aggHeads, lastPosition: target, attentionMask: mask)
+        let attentionTime = Date().timeIntervalSince(start)
+
+        let bosID = bosTokenID ?? tokenizer.bosTokenID
+        let bosPositions = stopAtBOS ? bosID.map { id in inputIDs.indices.filter { inputIDs[$0] == id } } ?? [] : []
+        let options = PathSearchOptions(
+            targetPosition: target, topBeam: topBeam, topK: topK, minAttention: minAttn,
+            lengthNormalization: normalization, stopAtBOS: stopAtBOS, bosPositions: bosPositions,
+            mask: Array(mask.prefix(attention.size)))
+        // The matrix covers positions 0...target; the paths never go past the target.
+        let matrix = try AttentionMatrix(size: attention.size, values: attention.values)
+        let searchStart = Date()
+        let found = try searchPaths(in: matrix, options: options, mode: search)
+        let searchTime = Date().timeIntervalSince(searchStart)
+        let tokens = inputIDs.map(tokenizer.tokenString)
+        let settings = TraceSettings(aggHeads: aggHeads, model: model.path, text: text)
+        var result = try TraceResult(
+            search: PathSearchResult(paths: found.paths, target: target, mode: found.mode, comparison: found.comparison, warnings: found.warnings),
+            tokens: tokens, tokenIDs: inputIDs, layer: resolvedLayer, options: options, extraSettings: settings)
+        result.seqLen = seqLen
+        lastTimings = ["attention": attentionTime, "search": searchTime]
+        return (result, found.warnings)
+    }
+
+    /// Tokenizes `text` as the model's tokenizer does (all-ones mask) and traces it.
+    public func traceText(
+        _ text: String, targetPos: Int = -1, layer: Int = -1, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,
+        aggHeads: HeadAggregation = .mean, lengthNorm: String = "avg_logprob", stopAtBOS: Bool = true,
+        bosTokenID: Int? = nil, search: SearchMode = .beam
+    ) throws -> (result: TraceResult, warnings: [String]) {
+        let ids = tokenizer.encode(text)
+        return try trace(
+            inputIDs: ids, targetPos: targetPos, attentionMask: Array(repeating: 1, count: ids.count), layer: layer,
+            topBeam: topBeam, topK: topK, minAttn: minAttn, aggHeads: aggHeads, lengthNorm: lengthNorm,
+            stopAtBOS: stopAtBOS, bosTokenID: bosTokenID, search: search, text: text)
+    }
+
+    /// Writes `outDir/index.html` (the self-contained page) and `outDir/trace.json`; returns the page.
+    @discardableResult
+    public func renderHTML(_ result: TraceResult, outDir: String, openBrowser: Bool = false) throws -> URL {
+        let page = try TracePage.write(result, to: URL(fileURLWithPath: outDir))
+        if openBrowser { openWithSystem(page) }
+        return page
+    }
+}
+
+/// Opens a file with the platform's opener (xdg-open, open); failure is only a warning on stderr.
+public func openWithSystem(_ file: URL) {
+    #if os(macOS)
+    let opener = "/usr/bin/open"
+    #else
+    let opener = "/usr/bin/xdg-open"
+    #endif
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: opener)
+    process.arguments = [file.absoluteString]
+    do { try process.run() } catch {
+        FileHandle.standardError.write(Data("warning: could not open a browser (\(opener)): open \(file.path) yourself\n".utf8))
+    }
+}

