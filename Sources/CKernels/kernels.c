@@ -61,3 +61,11 @@ void rat_silu_mul(float *gate, const float *up, long count) {
         gate[i] = g / (1.0f + rat_exp(-g)) * up[i];
     }
 }
+
+RAT_CLONES
+int rat_all_finite(const float *values, long count) {
+    const uint32_t *bits = (const uint32_t *)values;
+    uint32_t bad = 0;
+    for (long i = 0; i < count; i++) bad |= (uint32_t)((bits[i] & 0x7f800000u) == 0x7f800000u);
+    return bad == 0;
+}

@@ -21,8 +21,11 @@ final class ForwardPass {
     var attentionOut: [Float]  // [n][heads * headDim]
     var gate: [Float]       // [n][intermediate]
     var up: [Float]         // [n][intermediate]
-    /// Attention probabilities of one block of query rows against all keys [blockRows][n].
+    /// Attention probabilities of one block of query rows of one head group against all keys
+    /// [group · blockRows][n].
     var scores: [Float]
+    /// One block's queries, then its outputs, for one head group [group · blockRows][headDim].
+    var groupBlock: [Float]
     /// Dequantized weights of the matrix in use (reused for every matrix).
     var weight: [Float]
     var bias: [Float]
@@ -47,7 +50,9 @@ final class ForwardPass {
         v = k
         gate = [Float](repeating: 0, count: n * c.intermediateSize)
         up = gate
-        scores = [Float](repeating: 0, count: min(n, Self.blockRows) * n)
+        let group = c.headCount / c.kvHeadCount
+        scores = [Float](repeating: 0, count: group * min(n, Self.blockRows) * n)
+        groupBlock = [Float](repeating: 0, count: group * min(n, Self.blockRows) * c.headDim)
         weight = [Float](repeating: 0, count: max(qWidth, c.intermediateSize, c.hiddenSize) * max(c.hiddenSize, c.intermediateSize, qWidth))
         bias = [Float](repeating: 0, count: max(qWidth, kvWidth))
         (cosines, sines) = Self.rotaryTables(positions: n, headDim: c.headDim, theta: c.ropeTheta)
@@ -138,7 +143,9 @@ final class ForwardPass {
         add(xb, into: &x)
     }
 
-    /// Causal softmax attention, one head and one block of query rows at a time:
+    /// Causal softmax attention, one key/value head and one block of query rows at a time.
+    /// The query heads that share a key/value head (grouped-query attention) are stacked, so
+    /// each block is two large matrix products instead of several small ones:
     /// scores = Q Kᵀ · head_dim^-½ (keys up to the block's last row), masked, softmaxed in
     /// float32 as transformers' eager attention does, then out = P V.
     private func attention(capture: HeadAggregation?, layer: Int) -> AttentionCapture? {
@@ -151,61 +158,80 @@ final class ForwardPass {
         keyMask.withUnsafeBufferPointer { keepBuffer in
         let keep: UnsafeBufferPointer<UInt8>? = keepBuffer.isEmpty ? nil : keepBuffer
         q.withUnsafeBufferPointer { q in
-            k.withUnsafeBufferPointer { k in
-                v.withUnsafeBufferPointer { v in
-                    attentionOut.withUnsafeMutableBufferPointer { out in
-                        scores.withUnsafeMutableBufferPointer { s in
-                            kept.withUnsafeMutableBufferPointer { kept in
-                                for h in 0..<heads {
-                                    let kvHead = h / group
-                                    var r0 = 0
-                                    while r0 < n {
-                                        let r1 = min(r0 + Self.blockRows, n)
-                                        let rows = r1 - r0, keys = r1
-                                        // scores[rows][keys] = Q[r0..<r1, h] · K[0..<keys, kvHead]ᵀ
-                                        BLAS.matmulTransposedB(
-                                            q.baseAddress! + r0 * qStride + h * hd, k.baseAddress! + kvHead * hd, s.baseAddress!,
-                                            m: rows, n: keys, k: hd, lda: qStride, ldb: kvStride, ldc: keys)
-                                        parallelChunks(rows) { range in
-                                            for r in range {
-                                                let row = s.baseAddress! + r * keys
-                                                let query = r0 + r
-                                                rat_softmax_row(row, Int32(query + 1), scale, keep?.baseAddress)
-                                                for j in (query + 1)..<max(keys, query + 1) { row[j] = 0 }
-                                                guard let capture else { continue }
-                                                switch capture {
-                                                case .none:
-                                                    let dst = kept.baseAddress! + (h * n + query) * n
-                                                    for j in 0...query { dst[j] = row[j] }
-                                                case .mean:
-                                                    let dst = kept.baseAddress! + query * n
-                                                    for j in 0...query { dst[j] += row[j] }
-                                                case .max:
-                                                    let dst = kept.baseAddress! + query * n
-                                                    if h == 0 {
-                                                        for j in 0...query { dst[j] = row[j] }
-                                                    } else {
-                                                        for j in 0...query { dst[j] = max(dst[j], row[j]) }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        // out[r0..<r1, h] = P[rows][keys] · V[0..<keys, kvHead]
-                                        BLAS.matmul(
-                                            s.baseAddress!, v.baseAddress! + kvHead * hd, out.baseAddress! + r0 * qStride + h * hd,
-                                            m: rows, n: hd, k: keys, lda: keys, ldb: kvStride, ldc: qStride)
-                                        r0 = r1
+        k.withUnsafeBufferPointer { k in
+        v.withUnsafeBufferPointer { v in
+        attentionOut.withUnsafeMutableBufferPointer { out in
+        scores.withUnsafeMutableBufferPointer { s in
+        groupBlock.withUnsafeMutableBufferPointer { block in
+        kept.withUnsafeMutableBufferPointer { kept in
+            for kvHead in 0..<c.kvHeadCount {
+                var r0 = 0
+                while r0 < n {
+                    let r1 = min(r0 + Self.blockRows, n)
+                    let rows = r1 - r0, keys = r1
+                    // block[(g · rows + r)][hd] = Q[r0 + r, head kvHead · group + g]
+                    for g in 0..<group {
+                        let head = kvHead * group + g
+                        for r in 0..<rows {
+                            (block.baseAddress! + (g * rows + r) * hd).update(
+                                from: q.baseAddress! + (r0 + r) * qStride + head * hd, count: hd)
+                        }
+                    }
+                    // scores[group · rows][keys] = block · K[0..<keys, kvHead]ᵀ
+                    BLAS.matmulTransposedB(
+                        block.baseAddress!, k.baseAddress! + kvHead * hd, s.baseAddress!,
+                        m: group * rows, n: keys, k: hd, lda: hd, ldb: kvStride, ldc: keys)
+                    // One query row per worker, its heads in order (the mean adds heads in order).
+                    parallelChunks(rows) { range in
+                        for r in range {
+                            let query = r0 + r
+                            for g in 0..<group {
+                                let h = kvHead * group + g
+                                let row = s.baseAddress! + (g * rows + r) * keys
+                                rat_softmax_row(row, Int32(query + 1), scale, keep?.baseAddress)
+                                for j in (query + 1)..<max(keys, query + 1) { row[j] = 0 }
+                                guard let capture else { continue }
+                                switch capture {
+                                case .none:
+                                    (kept.baseAddress! + (h * n + query) * n).update(from: row, count: query + 1)
+                                case .mean:
+                                    let dst = kept.baseAddress! + query * n
+                                    for j in 0...query { dst[j] += row[j] }
+                                case .max:
+                                    let dst = kept.baseAddress! + query * n
+                                    if h == 0 {
+                                        dst.update(from: row, count: query + 1)
+                                    } else {
+                                        for j in 0...query { dst[j] = max(dst[j], row[j]) }
                                     }
-                                }
-                                if capture == .mean {
-                                    let divisor = Float(heads)
-                                    parallelChunks(kept.count) { range in for i in range { kept[i] /= divisor } }
                                 }
                             }
                         }
                     }
+                    // block[group · rows][hd] = P · V[0..<keys, kvHead], then back into the heads' columns.
+                    BLAS.matmul(
+                        s.baseAddress!, v.baseAddress! + kvHead * hd, block.baseAddress!,
+                        m: group * rows, n: hd, k: keys, lda: keys, ldb: kvStride, ldc: hd)
+                    for g in 0..<group {
+                        let head = kvHead * group + g
+                        for r in 0..<rows {
+                            (out.baseAddress! + (r0 + r) * qStride + head * hd).update(
+                                from: block.baseAddress! + (g * rows + r) * hd, count: hd)
+                        }
+                    }
+                    r0 = r1
                 }
             }
+            if capture == .mean {
+                let divisor = Float(heads)
+                parallelChunks(kept.count) { range in for i in range { kept[i] /= divisor } }
+            }
+        }
+        }
+        }
+        }
+        }
+        }
         }
         }
         guard let capture else { return nil }

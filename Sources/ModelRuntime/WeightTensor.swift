@@ -1,3 +1,4 @@
+import CKernels
 import GGUF
 
 /// One weight tensor in place in its (memory-mapped) file, with what is needed to turn it into
@@ -32,9 +33,17 @@ public struct WeightTensor: @unchecked Sendable {
         return out
     }
 
-    /// Dequantizes the whole tensor; a NaN or infinity is an error naming the tensor.
+    /// Dequantizes the whole tensor (rows split over the cores); a NaN or infinity is an error
+    /// naming the tensor.
     func dequantize(into destination: UnsafeMutablePointer<Float>) throws(ModelError) {
-        Dequantize.run(type, from: data, count: elementCount, into: destination)
+        let rows = shape.count >= 2 ? elementCount / rowLength : 1
+        let width = rows > 1 ? rowLength : elementCount
+        let bytesPerRow = width / type.blockSize * type.bytesPerBlock
+        let (type, data) = (self.type, self.data)
+        parallelChunks(rows) { range in
+            Dequantize.run(type, from: data + range.lowerBound * bytesPerRow, count: range.count * width,
+                           into: destination + range.lowerBound * width)
+        }
         try checkFinite(destination, count: elementCount)
     }
 
@@ -46,9 +55,9 @@ public struct WeightTensor: @unchecked Sendable {
     }
 
     private func checkFinite(_ values: UnsafeMutablePointer<Float>, count: Int) throws(ModelError) {
-        var bad = false
-        for i in 0..<count where !values[i].isFinite { bad = true; break }
-        if bad { throw ModelError("\(file): tensor \"\(name)\" contains NaN or infinite values") }
+        if rat_all_finite(values, count) == 0 {
+            throw ModelError("\(file): tensor \"\(name)\" contains NaN or infinite values")
+        }
     }
 
     /// Checks the shape against what the architecture expects.

@@ -9,4 +9,8 @@ void rat_softmax_row(float *row, int count, float scale, const unsigned char *ke
 /// In place: gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i].
 void rat_silu_mul(float *gate, const float *up, long count);
 
+/// 1 if every value is finite (no NaN, no infinity), else 0. Checks exponent bits, so it holds
+/// under -ffast-math too.
+int rat_all_finite(const float *values, long count);
+
 #endif
