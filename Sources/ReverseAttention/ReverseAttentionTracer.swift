@@ -67,10 +67,9 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         let searchTime = Date().timeIntervalSince(searchStart)
         let tokens = inputIDs.map(tokenizer.tokenString)
         let settings = TraceSettings(aggHeads: aggHeads, model: model.path, text: text)
-        var result = try TraceResult(
-            search: PathSearchResult(paths: found.paths, target: target, mode: found.mode, comparison: found.comparison, warnings: found.warnings),
-            tokens: tokens, tokenIDs: inputIDs, layer: resolvedLayer, options: options, extraSettings: settings)
-        result.seqLen = seqLen
+        // The tokens cover the whole sequence, so seq_len is the text's length, not the matrix's.
+        let result = try TraceResult(
+            search: found, tokens: tokens, tokenIDs: inputIDs, layer: resolvedLayer, options: options, extraSettings: settings)
         lastTimings = ["attention": attentionTime, "search": searchTime]
         return (result, found.warnings)
     }
