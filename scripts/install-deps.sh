@@ -2,6 +2,7 @@
 # Installs the Debian packages rat needs to build and test, if they are missing. Idempotent.
 set -euo pipefail
 missing=()
+command -v pkg-config >/dev/null || missing+=(pkgconf)
 pkg-config --exists openblas 2>/dev/null || missing+=(libopenblas-dev)
 command -v python3 >/dev/null || missing+=(python3)
 # The page's tests drive a real headless browser.
