@@ -9,9 +9,11 @@ func write(_ data: Data) throws -> String {
 }
 
 func parse(_ data: Data) -> Result<GGUFFile, FileFormatError> {
-    do { return .success(try GGUFFile(path: try write(data))) } catch let e as FileFormatError { return .failure(e) } catch {
-        return .failure(FileFormatError(file: "?", message: "\(error)"))
-    }
+    let path: String
+    do { path = try write(data) } catch { return .failure(FileFormatError(file: "?", message: "\(error)")) }
+    // The mapping outlives the directory entry, so the file can go at once.
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    do { return .success(try GGUFFile(path: path)) } catch { return .failure(error) }
 }
 
 func errorMessage(_ data: Data) -> String? {
