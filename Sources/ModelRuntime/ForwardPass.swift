@@ -33,7 +33,7 @@ final class ForwardPass {
     var cosines: [Float], sines: [Float]
 
     /// Query rows per attention block.
-    static let blockRows = 256
+    static let blockRows = 128
 
     init(model: CausalLanguageModel, ids: [Int], attentionMask: [Bool]? = nil) throws(ModelError) {
         self.model = model
