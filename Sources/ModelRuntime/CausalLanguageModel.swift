@@ -24,18 +24,25 @@ public final class CausalLanguageModel: @unchecked Sendable {
     let interleavedRotary: Bool
     /// The GGUF file, when the model came from one (its metadata also holds the tokenizer).
     public let gguf: GGUFFile?
+    /// Float32 views of the weights the forward pass multiplies with.
+    let floatWeights: FloatWeights
+    /// Whether dequantized weights are kept between passes (see `WeightResidency`).
+    public var keepsDequantizedWeights: Bool { floatWeights.keepsDequantized }
+    /// Threads for this model's passes; nil = `setComputeThreads`'s count, else one per core.
+    /// Results do not depend on it beyond float rounding.
+    public var threads: Int?
 
     /// How the model was found (for `rat inspect` and progress messages).
     public let origin: String
 
     /// Loads a model from a GGUF file, a HuggingFace folder, or a repo id in the local
     /// HuggingFace cache (see `ModelLocator`).
-    public convenience init(path: String) throws(ModelError) {
+    public convenience init(path: String, residency: WeightResidency = .automatic) throws(ModelError) {
         let (location, origin) = try ModelLocator.locate(path)
-        try self.init(location, origin: origin)
+        try self.init(location, origin: origin, residency: residency)
     }
 
-    public init(_ location: ModelLocator.Location, origin: String) throws(ModelError) {
+    public init(_ location: ModelLocator.Location, origin: String, residency: WeightResidency = .automatic) throws(ModelError) {
         self.origin = origin
         switch location {
         case .gguf(let url):
@@ -72,12 +79,12 @@ public final class CausalLanguageModel: @unchecked Sendable {
             names = .huggingFace(tied: config.tiedEmbeddings)
         }
         try config.validate(file: path)
-        try checkTensors()
+        try Self.checkTensors(weights, names, config)
+        floatWeights = try FloatWeights(store: weights, names: names, config: config, residency: residency)
     }
 
     /// Every tensor the forward pass will read exists with the expected shape.
-    private func checkTensors() throws(ModelError) {
-        let c = config
+    private static func checkTensors(_ weights: WeightStore, _ names: TensorNames, _ c: ModelConfig) throws(ModelError) {
         let q = c.headCount * c.headDim, kv = c.kvHeadCount * c.headDim
         try weights.tensor(names.embedding).expect([c.vocabularySize, c.hiddenSize])
         try weights.tensor(names.finalNorm).expect([c.hiddenSize])

@@ -54,7 +54,7 @@ public struct WeightTensor: @unchecked Sendable {
         try checkFinite(destination, count: rowLength)
     }
 
-    private func checkFinite(_ values: UnsafeMutablePointer<Float>, count: Int) throws(ModelError) {
+    func checkFinite(_ values: UnsafePointer<Float>, count: Int) throws(ModelError) {
         if rat_all_finite(values, count) == 0 {
             throw ModelError("\(file): tensor \"\(name)\" contains NaN or infinite values")
         }

@@ -7,8 +7,8 @@ public struct LoadedModel: Sendable {
     public let model: CausalLanguageModel
     public let tokenizer: Tokenizer
 
-    public init(_ name: String) throws {
-        let model = try CausalLanguageModel(path: name)
+    public init(_ name: String, residency: WeightResidency = .automatic) throws {
+        let model = try CausalLanguageModel(path: name, residency: residency)
         self.init(model: model, tokenizer: try loadTokenizer(for: model))
     }
 

@@ -12,8 +12,8 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
     }
 
     /// Loads a model and its tokenizer: a GGUF file, a HuggingFace folder, or a cached repo id.
-    public convenience init(loading name: String) throws {
-        let loaded = try LoadedModel(name)
+    public convenience init(loading name: String, residency: WeightResidency = .automatic) throws {
+        let loaded = try LoadedModel(name, residency: residency)
         self.init(model: loaded.model, tokenizer: loaded.tokenizer)
     }
 

@@ -36,13 +36,16 @@ struct AttentionCommand: ParsableCommand {
     @Option(help: "Where to write the .npy file.")
     var output: String
 
+    @OptionGroup var runtime: RuntimeOptionGroup
+
     func validate() throws {
         guard (text == nil) != (ids == nil) else { throw ValidationError("give the input as --text or as --ids (one of them)") }
         if text?.isEmpty == true { throw ValidationError("--text is empty") }
     }
 
     func run() throws {
-        let lm = try CausalLanguageModel(path: model)
+        runtime.apply()
+        let lm = try CausalLanguageModel(path: model, residency: runtime.weights)
         let tokenIDs: [Int]
         if let text {
             tokenIDs = try loadTokenizer(for: lm).encode(text)

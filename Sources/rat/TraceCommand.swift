@@ -50,15 +50,13 @@ struct TraceCommand: ParsableCommand {
     @Flag(help: "Print trace.json instead of the paths.")
     var json = false
 
-    @Option(help: "Threads for the model (default: every core).")
-    var threads: Int?
+    @OptionGroup var runtime: RuntimeOptionGroup
 
     @Option(help: "Accepted for the reference's demo; rat runs on the CPU (auto, cpu).")
     var device: String = "auto"
 
     func validate() throws {
         guard (text == nil) != (textFile == nil) else { throw ValidationError("give the text as --text or --text-file (one of them)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         guard ["auto", "cpu"].contains(device) else {
             throw ValidationError("--device \(device) is not available: rat runs on the CPU (use auto or cpu)")
         }
@@ -66,7 +64,7 @@ struct TraceCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        if let threads { setComputeThreads(threads) }
+        runtime.apply()
         let input: String
         if let textFile {
             do { input = try String(contentsOfFile: textFile, encoding: .utf8) } catch {
@@ -86,7 +84,7 @@ struct TraceCommand: ParsableCommand {
         let modelName = try model ?? DefaultModel.path()
         let progress = Progress()
         progress.start("loading \(modelName)")
-        let tracer = try ReverseAttentionTracer(loading: modelName)
+        let tracer = try ReverseAttentionTracer(loading: modelName, residency: runtime.weights)
         let loadTime = progress.finish()
         progress.start("running \(tracer.model.config.architecture) on the text")
         let (result, warnings) = try tracer.traceText(

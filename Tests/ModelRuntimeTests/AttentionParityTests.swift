@@ -75,6 +75,22 @@ struct AttentionParityTests {
         }
     }
 
+    /// One worker or several, weights kept or streamed layer by layer: the same attention, on a
+    /// sequence long enough for many attention blocks per worker.
+    @Test func threadsAndWeightResidencyDoNotChangeTheResult() throws {
+        let ids = (0..<600).map { (($0 * 7919) % 49_000) + 17 }
+        let cached = try CausalLanguageModel(path: smolLM2Path, residency: .cached)
+        let streamed = try CausalLanguageModel(path: smolLM2Path, residency: .streamed)
+        #expect(cached.keepsDequantizedWeights && !streamed.keepsDequantizedWeights)
+        streamed.threads = 1
+        let a = try cached.attention(ids: ids, layer: -1, aggregation: .max)
+        let b = try streamed.attention(ids: ids, layer: -1, aggregation: .max)
+        #expect(a.size == 600 && b.size == 600)
+        #expect(zip(a.values, b.values).map { abs($0 - $1) }.max()! <= 1e-5)  // float rounding only
+        // Each row is a distribution over earlier positions (max over heads: at least 1/heads of mass).
+        #expect(a.values[599 * 600 ..< 600 * 600].reduce(0, +) >= 1)
+    }
+
     @Test func badRequestsAreClearErrors() {
         #expect(throws: ModelError("layer 30 out of range: the model has 30 layers (0...29, or -1...-30)")) {
             try Self.model.attention(ids: [1, 2], layer: 30)

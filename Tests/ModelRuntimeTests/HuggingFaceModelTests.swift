@@ -18,9 +18,12 @@ import Testing
         return zip(a, b).map { abs($0 - $1) }.max() ?? 0
     }
 
-    @Test(arguments: ["qwen2_tied_f32", "qwen2_untied_bf16_sharded", "llama_untied_f16_gqa", "llama_tied_f32_mha"])
-    func matchesTransformers(_ name: String) throws {
-        let model = try CausalLanguageModel(path: Self.tiny.appendingPathComponent(name).path)
+    /// Each checkpoint with its weights kept in float32 and streamed layer by layer (float32
+    /// tensors are read in place either way).
+    @Test(arguments: ["qwen2_tied_f32", "qwen2_untied_bf16_sharded", "llama_untied_f16_gqa", "llama_tied_f32_mha"],
+          [WeightResidency.cached, .streamed])
+    func matchesTransformers(_ name: String, _ residency: WeightResidency) throws {
+        let model = try CausalLanguageModel(path: Self.tiny.appendingPathComponent(name).path, residency: residency)
         let want = try #require(Self.golden.models[name])
         let ids = Self.golden.ids
         let means = try model.allLayerAttention(ids: ids, aggregation: .mean)

@@ -66,12 +66,16 @@ func loadError(_ path: String) -> String? {
         #expect(loadError(path) == "\(path): tensor \"blk.0.attn_k.weight\" has shape [8, 8], expected [4, 8]")
     }
 
-    @Test func nanWeightsAreNamedWhenUsed() throws {
+    /// Float32 NaNs (read in place) and float16 infinities (0x7C00) (dequantized, kept or streamed).
+    @Test(arguments: [GGUFTensorType.f32, .f16], [WeightResidency.cached, .streamed])
+    func nanWeightsAreNamedWhenUsed(_ type: GGUFTensorType, _ residency: WeightResidency) throws {
         let path = try tinyLlama { w in
             let i = w.tensors.firstIndex { $0.name == "blk.0.attn_q.weight" }!
-            w.tensors[i] = .init(name: "blk.0.attn_q.weight", shape: [8, 8], floats: [Float](repeating: .nan, count: 64))
+            w.tensors[i] = type == .f32
+                ? .init(name: "blk.0.attn_q.weight", shape: [8, 8], floats: [Float](repeating: .nan, count: 64))
+                : .init(name: "blk.0.attn_q.weight", shape: [8, 8], type: .f16, bytes: Array(repeating: [0x00, 0x7C], count: 64).flatMap { $0 })
         }
-        let model = try CausalLanguageModel(path: path)
+        let model = try CausalLanguageModel(path: path, residency: residency)
         #expect(throws: ModelError("\(path): tensor \"blk.0.attn_q.weight\" contains NaN or infinite values")) {
             try model.attention(ids: [1, 2], layer: 0)
         }
