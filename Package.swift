@@ -17,12 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        .systemLibrary(
-            name: "COpenBLAS",
-            path: "Sources/COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
+        // OpenBLAS, loaded at run time so that rat can choose its kernels (Sources/CBLAS/blas_loader.c).
+        .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(name: "GGUF"),
         // Elementwise kernels (softmax, SiLU) in C, so that the compiler vectorizes them.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffast-math"])]),
@@ -30,7 +26,7 @@ let package = Package(
             name: "ModelRuntime",
             dependencies: [
                 "GGUF", "CKernels",
-                .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             ]
         ),
         .target(name: "Tokenization", dependencies: ["GGUF"]),
@@ -44,7 +40,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "rat-bench",
-            dependencies: ["ReverseAttention", .target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]
+            dependencies: ["ReverseAttention"]
         ),
         .executableTarget(name: "rat-bench-paths", dependencies: ["ReverseAttention"], path: "Sources/rat-bench-paths"),
         .executableTarget(name: "rat-tokenizer-bench", dependencies: ["Tokenization"]),

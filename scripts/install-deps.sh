@@ -2,8 +2,8 @@
 # Installs the Debian packages rat needs to build and test, if they are missing. Idempotent.
 set -euo pipefail
 missing=()
-command -v pkg-config >/dev/null || missing+=(pkgconf)
-pkg-config --exists openblas 2>/dev/null || missing+=(libopenblas-dev)
+# OpenBLAS is loaded at run time (Sources/CBLAS): the shared library is what must be there.
+/sbin/ldconfig -p | grep -q 'libopenblas\.so\.0 ' || missing+=(libopenblas-dev)
 command -v python3 >/dev/null || missing+=(python3)
 # The page's tests drive a real headless browser.
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)

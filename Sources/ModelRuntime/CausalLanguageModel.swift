@@ -44,6 +44,7 @@ public final class CausalLanguageModel: @unchecked Sendable {
 
     public init(_ location: ModelLocator.Location, origin: String, residency: WeightResidency = .automatic) throws(ModelError) {
         self.origin = origin
+        try BLAS.load()
         switch location {
         case .gguf(let url):
             let file: GGUFFile

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(COpenBLAS)
-import COpenBLAS
-#endif
 
 /// How many threads the forward pass uses (`--threads`); nil = one per core.
 nonisolated(unsafe) var computeThreadCount: Int? = nil
@@ -12,16 +9,6 @@ public func setComputeThreads(_ count: Int) {
 }
 
 var computeThreads: Int { computeThreadCount ?? ProcessInfo.processInfo.activeProcessorCount }
-
-/// rat splits the work over the cores itself (rows of a matrix product, blocks of attention) and
-/// calls BLAS from each worker: OpenBLAS's own threads would spin (sched_yield) between the many
-/// mid-sized products of a pass and fight rat's workers for the cores. Measured at 512 tokens
-/// on 2 cores, one split per stage instead of one per product is markedly faster.
-let singleThreadedBLAS: Void = {
-    #if canImport(COpenBLAS)
-    openblas_set_num_threads(1)
-    #endif
-}()
 
 /// Runs `body(worker)` for `0..<workers` at once and returns when all are done.
 func parallelWorkers(_ workers: Int, _ body: (Int) -> Void) {

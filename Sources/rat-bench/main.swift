@@ -3,9 +3,6 @@ import ReverseAttention
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(COpenBLAS)
-import COpenBLAS
-#endif
 
 /// Runtime benchmark (`make bench`): load time, time to the last layer's attention, achieved
 /// GFLOP/s against measured sgemm throughput, and peak RSS, for rat and, when a reference
@@ -38,27 +35,14 @@ func benchIDs(_ n: Int, vocabulary: Int) -> [Int] {
 }
 
 /// FLOPs of a trace to the last layer: every layer's projections, attention (causal) and MLP,
-/// except the last layer's output projection and MLP; no LM head.
+/// except the last layer's values, attention output, output projection and MLP; no LM head.
 func traceFLOPs(_ c: ModelConfig, n: Int) -> Double {
     let n = Double(n), h = Double(c.hiddenSize), q = Double(c.headCount * c.headDim)
     let kv = Double(c.kvHeadCount * c.headDim), inter = Double(c.intermediateSize)
-    let qkv = 2 * n * h * (q + 2 * kv)
-    let attention = 2 * Double(c.headCount) * Double(c.headDim) * n * (n + 1)  // QKᵀ and PV, lower triangle
+    let queriesAndKeys = 2 * n * h * (q + kv), values = 2 * n * h * kv
+    let scores = Double(c.headCount) * Double(c.headDim) * n * (n + 1)  // QKᵀ, lower triangle; PV the same
     let rest = 2 * n * q * h + 2 * n * 3 * h * inter
-    return Double(c.layerCount) * (qkv + attention) + Double(c.layerCount - 1) * rest
-}
-
-func sgemmGFLOPs() -> Double {
-    let n = 1024
-    let a = [Float](repeating: 0.5, count: n * n), b = a
-    var c = [Float](repeating: 0, count: n * n)
-    var best = Double.infinity
-    for _ in 0..<5 {
-        best = min(best, seconds {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
-        })
-    }
-    return 2 * Double(n * n * n) / best / 1e9
+    return Double(c.layerCount) * (queriesAndKeys + scores) + Double(c.layerCount - 1) * (values + scores + rest)
 }
 
 let arguments = CommandLine.arguments
@@ -89,19 +73,23 @@ if let single = option("--single").flatMap(Int.init) {
     var model: CausalLanguageModel!
     let load = try seconds { model = try CausalLanguageModel(path: modelPath) }
     let ids = benchIDs(single, vocabulary: model.config.vocabularySize)
+    // The first pass also dequantizes the weights it keeps; the median is over later passes,
+    // as the reference's is (its weights are dequantized when it loads).
+    let first = try seconds { _ = try model.attention(ids: ids, layer: -1, aggregation: .mean) }
     var times: [Double] = []
     for _ in 0..<repeats { times.append(try seconds { _ = try model.attention(ids: ids, layer: -1, aggregation: .mean) }) }
     let median = times.sorted()[times.count / 2]
-    let result: [String: Double] = ["load_s": load, "attention_s": median, "peak_rss_mb": peakRSSMegabytes(),
+    let result: [String: Double] = ["load_s": load, "first_s": first, "attention_s": median, "peak_rss_mb": peakRSSMegabytes(),
                                     "gflop": traceFLOPs(model.config, n: single) / 1e9]
     print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     exit(0)
 }
 
-func run(_ executable: String, _ args: [String]) -> [String: Any]? {
+func run(_ executable: String, _ args: [String], environment: [String: String]? = nil) -> [String: Any]? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = args
+    if let environment { process.environment = environment }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
@@ -118,20 +106,27 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 let referencePython = arguments.contains("--no-reference") ? nil : option("--reference-python") ?? ProcessInfo.processInfo.environment["RAT_REFERENCE_PYTHON"]
     ?? [root.deletingLastPathComponent().appendingPathComponent("refenv/bin/python").path].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-let floor = sgemmGFLOPs()
 let model = try CausalLanguageModel(path: modelPath)
+let floor = try BLAS.measuredGFLOPs()
 print("model: \(modelPath)\n\(model.config)")
-print("sgemm (1024³, \(ProcessInfo.processInfo.activeProcessorCount) threads): \(String(format: "%.0f", floor)) GFLOP/s")
+print("BLAS: \(BLAS.description)")
+print("sgemm (1024³, rows split over \(ProcessInfo.processInfo.activeProcessorCount) threads): \(String(format: "%.0f", floor)) GFLOP/s")
 print("reference: \(referencePython.map { "\($0) (reverse-attention on transformers, eager, float32)" } ?? "not found (set RAT_REFERENCE_PYTHON)")")
+// When the environment pins OpenBLAS's kernels, rat is also timed with OpenBLAS's own choice.
+var unpinned = ProcessInfo.processInfo.environment
+let pinned = unpinned.removeValue(forKey: "OPENBLAS_CORETYPE")
+if let pinned { print("OPENBLAS_CORETYPE=\(pinned) is set: the last rat column unsets it (OpenBLAS chooses kernels for this CPU)") }
 print("")
-print("| tokens | rat load | rat attention | GFLOP | GFLOP/s (% of sgemm) | floor | rat peak RSS | reference trace | reference peak RSS | speed-up |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| tokens | rat load | rat first pass | rat attention | GFLOP | GFLOP/s (% of sgemm) | floor | rat peak RSS | reference trace | reference peak RSS | speed-up | rat, OpenBLAS's kernels | speed-up |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for n in sizes {
-    guard let ours = run(here.path, ["--single", String(n), "--model", modelPath, "--repeat", String(repeats)]),
-          let load = ours["load_s"] as? Double, let time = ours["attention_s"] as? Double,
+    let child = ["--single", String(n), "--model", modelPath, "--repeat", String(repeats)]
+    guard let ours = run(here.path, child),
+          let load = ours["load_s"] as? Double, let time = ours["attention_s"] as? Double, let first = ours["first_s"] as? Double,
           let rss = ours["peak_rss_mb"] as? Double, let gflop = ours["gflop"] as? Double
     else { print("| \(n) | failed |"); continue }
-    var reference = "–", referenceRSS = "–", speedup = "–"
+    let ownKernels = pinned == nil ? nil : run(here.path, child, environment: unpinned)?["attention_s"] as? Double
+    var reference = "–", referenceRSS = "–", speedup = "–", ownSpeedup = "–"
     if let python = referencePython {
         let idsFile = FileManager.default.temporaryDirectory.appendingPathComponent("rat-bench-ids-\(n).txt")
         try benchIDs(n, vocabulary: model.config.vocabularySize).map(String.init).joined(separator: ",").write(to: idsFile, atomically: true, encoding: .utf8)
@@ -141,9 +136,10 @@ for n in sizes {
             reference = String(format: "%.2f s", t)
             referenceRSS = String(format: "%.0f MB", m)
             speedup = String(format: "%.1fx", t / time)
+            if let ownKernels { ownSpeedup = String(format: "%.1fx", t / ownKernels) }
         } else if let e = r?["error"] as? String {
             reference = "failed: \(e.prefix(40))"
         }
     }
-    print("| \(n) | \(String(format: "%.2f s", load)) | \(String(format: "%.2f s", time)) | \(String(format: "%.0f", gflop)) | \(String(format: "%.0f (%.0f%%)", gflop / time, 100 * gflop / time / floor)) | \(String(format: "%.2f s", gflop / floor)) | \(String(format: "%.0f MB", rss)) | \(reference) | \(referenceRSS) | \(speedup) |")
+    print("| \(n) | \(String(format: "%.2f s", load)) | \(String(format: "%.2f s", first)) | \(String(format: "%.2f s", time)) | \(String(format: "%.0f", gflop)) | \(String(format: "%.0f (%.0f%%)", gflop / time, 100 * gflop / time / floor)) | \(String(format: "%.2f s", gflop / floor)) | \(String(format: "%.0f MB", rss)) | \(reference) | \(referenceRSS) | \(speedup) | \(ownKernels.map { String(format: "%.2f s", $0) } ?? "–") | \(ownSpeedup) |")
 }
