@@ -29,8 +29,14 @@ demo: build
 # Benchmarks print timings; they are not tests.
 # rat-bench times the reference too when a reference environment exists (RAT_REFERENCE_PYTHON,
 # or ../refenv/bin/python): see README, "Performance".
+QWEN2_SHAPED ?= $(HOME)/.cache/rat/bench/qwen2-0.5b-random
+REFERENCE_PYTHON ?= $(firstword $(RAT_REFERENCE_PYTHON) $(wildcard ../refenv/bin/python))
+
 bench: build assets
-	.build/release/rat-bench --sizes 128,512,2048
+	.build/release/rat-bench --sizes 128,512,2048,4096,8192
+	@if [ -n "$(REFERENCE_PYTHON)" ]; then $(REFERENCE_PYTHON) tools/bench/make_qwen2_shaped.py $(QWEN2_SHAPED) >/dev/null; fi
+	@if [ -f $(QWEN2_SHAPED)/model.safetensors ]; then .build/release/rat-bench --model $(QWEN2_SHAPED) --sizes 128,512,2048; \
+	 else echo "bench: no Qwen2-shaped model (needs the reference environment to make it: see README)"; fi
 	.build/release/rat-bench-paths 512 2048 4096
 
 clean:

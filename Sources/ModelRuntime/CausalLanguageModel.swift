@@ -26,8 +26,13 @@ public final class CausalLanguageModel: @unchecked Sendable {
     public let gguf: GGUFFile?
     /// Float32 views of the weights the forward pass multiplies with.
     let floatWeights: FloatWeights
-    /// Whether dequantized weights are kept between passes (see `WeightResidency`).
+    /// Whether dequantized weights are kept between passes (from the second pass on with
+    /// `automatic`; see `WeightResidency`).
     public var keepsDequantizedWeights: Bool { floatWeights.keepsDequantized }
+    /// Bytes of dequantized weights held now.
+    public var keptWeightBytes: Int { floatWeights.keptBytes }
+    /// Bytes the layers' weights take dequantized to float32 (float32 tensors are read in place).
+    public var dequantizedWeightBytes: Int { floatWeights.dequantizedBytes }
     /// Threads for this model's passes; nil = `setComputeThreads`'s count, else one per core.
     /// Results do not depend on it beyond float rounding.
     public var threads: Int?

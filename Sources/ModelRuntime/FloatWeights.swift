@@ -1,14 +1,19 @@
 import Foundation
 
 /// Where the float32 copies of quantized or half-precision weights live.
+///
+/// Fresh memory is expensive to touch (the kernel zeroes every page; measured here, about 1.5 s
+/// per GB), so a single pass is fastest streaming one layer at a time through a reused buffer,
+/// while repeated passes are fastest with the weights kept.
 public enum WeightResidency: String, Sendable, CaseIterable {
     /// Each matrix is dequantized on first use and kept, so later passes start at once. The
     /// reference (transformers) keeps float32 weights in memory too.
     case cached
     /// One layer at a time is dequantized into a scratch buffer on every pass: memory stays at
-    /// one layer's weights, for models whose float32 weights would not fit.
+    /// one layer's weights, whatever the model's size.
     case streamed
-    /// `cached` when the float32 weights take at most a quarter of physical memory, else `streamed`.
+    /// The first pass streams; later passes keep the weights when they take at most a quarter
+    /// of physical memory, else stream too. Best for one pass and for many.
     case automatic
 }
 
@@ -21,13 +26,16 @@ struct LayerWeights {
 
 /// Float32 views of a model's weights. Float32 tensors are read in place from the mapped file
 /// (checked once for NaN); every other type is dequantized, into memory kept for the model's
-/// lifetime (`cached`) or into the caller's per-pass scratch (`streamed`).
+/// lifetime or into the pass's scratch (see `WeightResidency`).
 final class FloatWeights: @unchecked Sendable {
     let store: WeightStore
     let names: TensorNames
     let config: ModelConfig
-    let keepsDequantized: Bool
+    let residency: WeightResidency
+    /// Bytes of float32 the layers' non-float32 tensors take once dequantized.
+    let dequantizedBytes: Int
     private let lock = NSLock()
+    private var passes = 0
     /// Float32 data by tensor name: in the mapping, or in `owned`.
     private var ready: [String: UnsafePointer<Float>] = [:]
     private var owned: [UnsafeMutableBufferPointer<Float>] = []
@@ -36,26 +44,50 @@ final class FloatWeights: @unchecked Sendable {
         self.store = store
         self.names = names
         self.config = config
-        switch residency {
-        case .cached: keepsDequantized = true
-        case .streamed: keepsDequantized = false
-        case .automatic:
-            var bytes = 0
-            for l in 0..<config.layerCount {
-                for name in Self.tensorNames(names.layer(l), bias: config.attentionBias) {
-                    let t = try store.tensor(name)
-                    if t.type != .f32 { bytes += 4 * t.elementCount }
-                }
+        var bytes = 0
+        for l in 0..<config.layerCount {
+            for name in Self.tensorNames(names.layer(l), bias: config.attentionBias) {
+                let t = try store.tensor(name)
+                if t.type != .f32 { bytes += 4 * t.elementCount }
             }
-            keepsDequantized = UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory / 4
         }
+        dequantizedBytes = bytes
+        self.residency = residency
+    }
+
+    /// Whether weights are kept from the second pass on (`automatic`) or from the first (`cached`).
+    var keepsDequantized: Bool {
+        switch residency {
+        case .cached: true
+        case .streamed: false
+        case .automatic: UInt64(dequantizedBytes) <= ProcessInfo.processInfo.physicalMemory / 4
+        }
+    }
+
+    /// Bytes of dequantized weights held now.
+    var keptBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return owned.reduce(0) { $0 + 4 * $1.count }
+    }
+
+    /// Called once per pass: whether this pass streams its weights through a scratch buffer.
+    func startPass() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        passes += 1
+        let streams = switch residency {
+        case .cached: false
+        case .streamed: true
+        case .automatic: passes == 1 || !keepsDequantized
+        }
+        return streams && dequantizedBytes > 0
     }
 
     deinit { for buffer in owned { buffer.deallocate() } }
 
-    /// Elements a pass's scratch needs to hold one layer when weights are streamed (0 when cached).
+    /// Elements a pass's scratch needs to hold one layer's dequantized weights.
     func layerScratchCount() throws(ModelError) -> Int {
-        guard !keepsDequantized else { return 0 }
         var count = 0
         for name in Self.tensorNames(names.layer(0), bias: config.attentionBias) {
             let t = try store.tensor(name)
@@ -65,7 +97,7 @@ final class FloatWeights: @unchecked Sendable {
     }
 
     /// Layer `index`'s weights; `scratch` (of `layerScratchCount()` elements) receives the
-    /// dequantized ones when weights are streamed.
+    /// dequantized ones when the pass streams, else (nil) they are dequantized once and kept.
     func layer(_ index: Int, scratch: UnsafeMutablePointer<Float>?) throws(ModelError) -> LayerWeights {
         let n = names.layer(index)
         var next = scratch
@@ -81,8 +113,8 @@ final class FloatWeights: @unchecked Sendable {
             mlpNorm: try get(n.mlpNorm), gate: try get(n.gate), up: try get(n.up), down: try get(n.down))
     }
 
-    /// One tensor as float32. When streaming, a dequantized tensor is written at `scratch`, which
-    /// then advances past it; otherwise (or with no scratch) it is dequantized once and kept.
+    /// One tensor as float32. With a scratch, a tensor that is not ready is dequantized there and
+    /// `scratch` advances past it; without, it is dequantized once and kept.
     func floats(_ name: String, scratch: inout UnsafeMutablePointer<Float>?) throws(ModelError) -> UnsafePointer<Float> {
         lock.lock()
         defer { lock.unlock() }
@@ -94,7 +126,7 @@ final class FloatWeights: @unchecked Sendable {
             ready[name] = inPlace
             return inPlace
         }
-        if !keepsDequantized, let destination = scratch {
+        if let destination = scratch {
             try t.dequantize(into: destination)
             scratch = destination + t.elementCount
             return UnsafePointer(destination)
@@ -111,3 +143,4 @@ final class FloatWeights: @unchecked Sendable {
             + (bias ? [n.queryBias, n.keyBias, n.valueBias] : [])
     }
 }
+

@@ -63,8 +63,7 @@ final class ForwardPass {
         let group = c.headCount / c.kvHeadCount, rows = min(n, blockRows), n = self.n, headDim = c.headDim
         scores = (0..<workers).map { _ in FloatBuffer(group * rows * n) }
         groupBlock = (0..<workers).map { _ in FloatBuffer(group * rows * headDim) }
-        let scratch = try model.floatWeights.layerScratchCount()
-        layerScratch = scratch > 0 ? FloatBuffer(scratch) : nil
+        layerScratch = model.floatWeights.startPass() ? FloatBuffer(try model.floatWeights.layerScratchCount()) : nil
         (cosines, sines) = Self.rotaryTables(positions: n, headDim: c.headDim, theta: c.ropeTheta)
 
         // Token embeddings (row lookups, read in place from the file).
@@ -111,9 +110,9 @@ final class ForwardPass {
         var noScratch: UnsafeMutablePointer<Float>? = nil
         let gain = try model.floatWeights.floats(model.names.finalNorm, scratch: &noScratch)
         let headName = model.names.output ?? model.names.embedding
-        // Streamed weights: the LM head is dequantized for this pass only.
+        // A streaming pass dequantizes the LM head for this pass only.
         let headTensor = try model.weights.tensor(headName)
-        let temporary = model.floatWeights.keepsDequantized || headTensor.type == .f32 ? nil : FloatBuffer(headTensor.elementCount)
+        let temporary = layerScratch == nil || headTensor.type == .f32 ? nil : FloatBuffer(headTensor.elementCount)
         var headScratch = temporary?.pointer
         let head = try model.floatWeights.floats(headName, scratch: &headScratch)
         var logits = [Float](repeating: 0, count: n * c.vocabularySize)

@@ -81,12 +81,23 @@ struct AttentionParityTests {
         let ids = (0..<600).map { (($0 * 7919) % 49_000) + 17 }
         let cached = try CausalLanguageModel(path: smolLM2Path, residency: .cached)
         let streamed = try CausalLanguageModel(path: smolLM2Path, residency: .streamed)
-        #expect(cached.keepsDequantizedWeights && !streamed.keepsDequantizedWeights)
+        let automatic = try CausalLanguageModel(path: smolLM2Path)
+        #expect(cached.keepsDequantizedWeights && !streamed.keepsDequantizedWeights && automatic.keepsDequantizedWeights)
         streamed.threads = 1
         let a = try cached.attention(ids: ids, layer: -1, aggregation: .max)
         let b = try streamed.attention(ids: ids, layer: -1, aggregation: .max)
         #expect(a.size == 600 && b.size == 600)
         #expect(zip(a.values, b.values).map { abs($0 - $1) }.max()! <= 1e-5)  // float rounding only
+        #expect(cached.keptWeightBytes == cached.dequantizedWeightBytes && cached.keptWeightBytes > 100_000_000)
+        #expect(streamed.keptWeightBytes == 0)
+        // automatic: the first pass streams, the second keeps what it dequantizes (layers 0...12).
+        let firstPass = try automatic.attention(ids: Array(ids.prefix(100)), layer: -1, aggregation: .max)
+        #expect(automatic.keptWeightBytes == 0)
+        let secondPass = try automatic.attention(ids: Array(ids.prefix(100)), layer: 12, aggregation: .max)
+        #expect(automatic.keptWeightBytes == automatic.dequantizedWeightBytes * 13 / 30)
+        let thirdPass = try automatic.attention(ids: Array(ids.prefix(100)), layer: -1, aggregation: .max)
+        #expect(thirdPass.values == firstPass.values && secondPass.layer == 12)
+        #expect(automatic.keptWeightBytes == automatic.dequantizedWeightBytes)
         // Each row is a distribution over earlier positions (max over heads: at least 1/heads of mass).
         #expect(a.values[599 * 600 ..< 600 * 600].reduce(0, +) >= 1)
     }
