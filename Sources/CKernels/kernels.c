@@ -69,3 +69,24 @@ int rat_all_finite(const float *values, long count) {
     for (long i = 0; i < count; i++) bad |= (uint32_t)((bits[i] & 0x7f800000u) == 0x7f800000u);
     return bad == 0;
 }
+
+RAT_CLONES
+void rat_bf16_to_f32(const void *source, float *destination, long count) {
+    const unsigned char *bytes = (const unsigned char *)source;
+    for (long i = 0; i < count; i++) {
+        uint16_t h;
+        memcpy(&h, bytes + 2 * i, sizeof h);
+        uint32_t bits = (uint32_t)h << 16;
+        memcpy(destination + i, &bits, sizeof bits);
+    }
+}
+
+RAT_CLONES
+void rat_f16_to_f32(const void *source, float *destination, long count) {
+    const unsigned char *bytes = (const unsigned char *)source;
+    for (long i = 0; i < count; i++) {
+        _Float16 h;
+        memcpy(&h, bytes + 2 * i, sizeof h);
+        destination[i] = (float)h;
+    }
+}

@@ -1,3 +1,4 @@
+import CKernels
 import GGUF
 
 /// Converts GGUF tensor data to float32 exactly as ggml's `dequantize_row_*` functions do.
@@ -14,9 +15,9 @@ public enum Dequantize {
         case .f32:
             for i in 0..<count { y[i] = Float(bitPattern: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
         case .f16:
-            for i in 0..<count { y[i] = halfToFloat(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+            rat_f16_to_f32(source, y, count)
         case .bf16:
-            for i in 0..<count { y[i] = Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16) }
+            rat_bf16_to_f32(source, y, count)
         case .q4_0:
             for b in 0..<blocks {
                 let x = source + b * 18, out = y + b * 32

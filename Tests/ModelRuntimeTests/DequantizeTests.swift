@@ -44,6 +44,18 @@ import Testing
             let ours = halfToFloat(bits), reference = Float(Float16(bitPattern: bits))
             if reference.isNaN { #expect(ours.isNaN) } else { #expect(ours.bitPattern == reference.bitPattern, "\(bits)") }
         }
+        // The vectorized tensor conversions, on every bit pattern, from an odd address.
+        let patterns = [UInt8](repeating: 0, count: 1) + (0...UInt16.max).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        var f16 = [Float](repeating: 0, count: 65_536), bf16 = f16
+        patterns.withUnsafeBytes { raw in
+            Dequantize.run(.f16, from: raw.baseAddress! + 1, count: 65_536, into: &f16)
+            Dequantize.run(.bf16, from: raw.baseAddress! + 1, count: 65_536, into: &bf16)
+        }
+        for bits in 0...UInt16.max {
+            let i = Int(bits), half = Float(Float16(bitPattern: bits)), brain = Float(bitPattern: UInt32(bits) << 16)
+            if half.isNaN { #expect(f16[i].isNaN) } else { #expect(f16[i].bitPattern == half.bitPattern, "f16 \(bits)") }
+            if brain.isNaN { #expect(bf16[i].isNaN) } else { #expect(bf16[i].bitPattern == brain.bitPattern, "bf16 \(bits)") }
+        }
         #endif
     }
 }

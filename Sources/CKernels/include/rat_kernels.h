@@ -13,4 +13,9 @@ void rat_silu_mul(float *gate, const float *up, long count);
 /// under -ffast-math too.
 int rat_all_finite(const float *values, long count);
 
+/// destination[i] = the bfloat16 / float16 value at source + 2i (little-endian, any alignment),
+/// exactly (F16C on x86-64-v3).
+void rat_bf16_to_f32(const void *source, float *destination, long count);
+void rat_f16_to_f32(const void *source, float *destination, long count);
+
 #endif
