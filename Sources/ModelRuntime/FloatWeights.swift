@@ -32,8 +32,10 @@ final class FloatWeights: @unchecked Sendable {
     let names: TensorNames
     let config: ModelConfig
     let residency: WeightResidency
-    /// Bytes of float32 the layers' non-float32 tensors take once dequantized.
+    /// Bytes of float32 the layers' tensors that are not read in place take once dequantized.
     let dequantizedBytes: Int
+    /// Elements a pass's scratch needs to hold the dequantized weights of any one layer.
+    let layerScratchCount: Int
     private let lock = NSLock()
     private var passes = 0
     /// Float32 data by tensor name: in the mapping, or in `owned`.
@@ -44,15 +46,24 @@ final class FloatWeights: @unchecked Sendable {
         self.store = store
         self.names = names
         self.config = config
-        var bytes = 0
+        self.residency = residency
+        var total = 0, largestLayer = 0
         for l in 0..<config.layerCount {
+            var layer = 0
             for name in Self.tensorNames(names.layer(l), bias: config.attentionBias) {
                 let t = try store.tensor(name)
-                if t.type != .f32 { bytes += 4 * t.elementCount }
+                if !Self.readsInPlace(t) { layer += t.elementCount }
             }
+            total += layer
+            largestLayer = max(largestLayer, layer)
         }
-        dequantizedBytes = bytes
-        self.residency = residency
+        dequantizedBytes = 4 * total
+        layerScratchCount = largestLayer
+    }
+
+    /// Float32 tensors aligned for BLAS are multiplied where they lie in the mapped file.
+    private static func readsInPlace(_ t: WeightTensor) -> Bool {
+        t.type == .f32 && Int(bitPattern: t.data) % MemoryLayout<Float>.alignment == 0
     }
 
     /// Whether weights are kept from the second pass on (`automatic`) or from the first (`cached`).
@@ -86,17 +97,16 @@ final class FloatWeights: @unchecked Sendable {
 
     deinit { for buffer in owned { buffer.deallocate() } }
 
-    /// Elements a pass's scratch needs to hold one layer's dequantized weights.
-    func layerScratchCount() throws(ModelError) -> Int {
-        var count = 0
-        for name in Self.tensorNames(names.layer(0), bias: config.attentionBias) {
-            let t = try store.tensor(name)
-            if t.type != .f32 { count += t.elementCount }
-        }
-        return count
+    /// Elements `name` needs in a pass's scratch: 0 when it is read in place or already kept.
+    func scratchCount(_ name: String) throws(ModelError) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        if ready[name] != nil { return 0 }
+        let t = try store.tensor(name)
+        return Self.readsInPlace(t) ? 0 : t.elementCount
     }
 
-    /// Layer `index`'s weights; `scratch` (of `layerScratchCount()` elements) receives the
+    /// Layer `index`'s weights; `scratch` (of `layerScratchCount` elements) receives the
     /// dequantized ones when the pass streams, else (nil) they are dequantized once and kept.
     func layer(_ index: Int, scratch: UnsafeMutablePointer<Float>?) throws(ModelError) -> LayerWeights {
         let n = names.layer(index)
@@ -120,7 +130,7 @@ final class FloatWeights: @unchecked Sendable {
         defer { lock.unlock() }
         if let done = ready[name] { return done }
         let t = try store.tensor(name)
-        if t.type == .f32, Int(bitPattern: t.data) % MemoryLayout<Float>.alignment == 0 {
+        if Self.readsInPlace(t) {
             let inPlace = t.data.assumingMemoryBound(to: Float.self)
             try t.checkFinite(inPlace, count: t.elementCount)
             ready[name] = inPlace
@@ -136,6 +146,12 @@ final class FloatWeights: @unchecked Sendable {
         owned.append(buffer)
         ready[name] = UnsafePointer(buffer.baseAddress!)
         return UnsafePointer(buffer.baseAddress!)
+    }
+
+    /// One tensor as float32, dequantized once and kept unless it is read in place.
+    func floats(_ name: String) throws(ModelError) -> UnsafePointer<Float> {
+        var noScratch: UnsafeMutablePointer<Float>? = nil
+        return try floats(name, scratch: &noScratch)
     }
 
     static func tensorNames(_ n: LayerTensorNames, bias: Bool) -> [String] {

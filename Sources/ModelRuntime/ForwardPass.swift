@@ -63,7 +63,7 @@ final class ForwardPass {
         let group = c.headCount / c.kvHeadCount, rows = min(n, blockRows), n = self.n, headDim = c.headDim
         scores = (0..<workers).map { _ in FloatBuffer(group * rows * n) }
         groupBlock = (0..<workers).map { _ in FloatBuffer(group * rows * headDim) }
-        layerScratch = model.floatWeights.startPass() ? FloatBuffer(try model.floatWeights.layerScratchCount()) : nil
+        layerScratch = model.floatWeights.startPass() ? FloatBuffer(model.floatWeights.layerScratchCount) : nil
         (cosines, sines) = Self.rotaryTables(positions: n, headDim: c.headDim, theta: c.ropeTheta)
 
         // Token embeddings (row lookups, read in place from the file).
@@ -107,12 +107,11 @@ final class ForwardPass {
             _ = attention(capture: nil, layer: layer, computeOutput: true)
             outputAndMLP(w)
         }
-        var noScratch: UnsafeMutablePointer<Float>? = nil
-        let gain = try model.floatWeights.floats(model.names.finalNorm, scratch: &noScratch)
+        let gain = try model.floatWeights.floats(model.names.finalNorm)
         let headName = model.names.output ?? model.names.embedding
         // A streaming pass dequantizes the LM head for this pass only.
-        let headTensor = try model.weights.tensor(headName)
-        let temporary = layerScratch == nil || headTensor.type == .f32 ? nil : FloatBuffer(headTensor.elementCount)
+        let headCount = layerScratch == nil ? 0 : try model.floatWeights.scratchCount(headName)
+        let temporary = headCount > 0 ? FloatBuffer(headCount) : nil
         var headScratch = temporary?.pointer
         let head = try model.floatWeights.floats(headName, scratch: &headScratch)
         var logits = [Float](repeating: 0, count: n * c.vocabularySize)

@@ -53,6 +53,27 @@ func loadError(_ path: String) -> String? {
         #expect(hidden.count == 16 && logits.count == 32 && logits.allSatisfy(\.isFinite))
     }
 
+    /// Layer 0 all float32 (read in place), layer 1 with a float16 MLP (dequantized): a streamed
+    /// pass sizes its scratch for the layer that needs the most, and every residency agrees.
+    @Test func layersOfMixedTypesGiveTheSameResultStreamedOrKept() throws {
+        let path = try tinyLlama { w in
+            for name in ["blk.1.ffn_gate.weight", "blk.1.ffn_up.weight"] {
+                let i = w.tensors.firstIndex { $0.name == name }!
+                let halves = (0..<96).map { Float16(Float($0 % 13) / 16 - 0.4).bitPattern }
+                w.tensors[i] = .init(name: name, shape: [12, 8], type: .f16, bytes: halves.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+            }
+        }
+        let ids = [1, 5, 3, 9, 2, 7]
+        let cached = try CausalLanguageModel(path: path, residency: .cached)
+        let streamed = try CausalLanguageModel(path: path, residency: .streamed)
+        #expect(cached.dequantizedWeightBytes == 2 * 96 * 4)
+        let want = try cached.forward(ids: ids)
+        let got = try streamed.forward(ids: ids)
+        #expect(got.logits == want.logits && got.hiddenStates == want.hiddenStates)
+        #expect(try streamed.attention(ids: ids, layer: -1).values == cached.attention(ids: ids, layer: -1).values)
+        #expect(streamed.keptWeightBytes == 0 && cached.keptWeightBytes == 2 * 96 * 4)
+    }
+
     @Test func missingTensorIsNamed() throws {
         let path = try tinyLlama { $0.tensors.removeAll { $0.name == "blk.1.ffn_up.weight" } }
         #expect(loadError(path) == "\(path): missing tensor \"blk.1.ffn_up.weight\"")
