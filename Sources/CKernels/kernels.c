@@ -90,3 +90,26 @@ void rat_f16_to_f32(const void *source, float *destination, long count) {
         destination[i] = (float)h;
     }
 }
+
+RAT_CLONES
+void rat_activation(float *x, long count, int kind) {
+    switch (kind) {
+    case 0: // SiLU
+        for (long i = 0; i < count; i++) x[i] = x[i] / (1.0f + rat_exp(-x[i]));
+        break;
+    case 1: // GELU, tanh approximation
+        for (long i = 0; i < count; i++) {
+            float v = x[i];
+            x[i] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+        }
+        break;
+    default: // GELU with erf
+        for (long i = 0; i < count; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.7071067811865476f));
+        break;
+    }
+}
+
+RAT_CLONES
+void rat_mul(float *a, const float *b, long count) {
+    for (long i = 0; i < count; i++) a[i] *= b[i];
+}

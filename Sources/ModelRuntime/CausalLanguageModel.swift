@@ -1,27 +1,16 @@
 import Foundation
 import GGUF
 
-/// One layer's attention probabilities: `heads` blocks of `[size][size]`, row-major
-/// (`heads == 1` when aggregated). Row `q` is the softmax over key positions `0...q`.
-public struct AttentionCapture: Sendable {
-    /// Resolved (non-negative) layer index.
-    public let layer: Int
-    public let heads: Int
-    public let size: Int
-    public let values: [Float]
-    public let aggregation: HeadAggregation
-}
-
 /// A decoder-only language model loaded from a file, run on the CPU one sequence at a time.
 public final class CausalLanguageModel: @unchecked Sendable {
-    public let config: ModelConfig
+    public var config: ModelConfig { architecture.config }
+    /// The family's block and per-layer specs.
+    public let architecture: ArchitectureDescription
     /// Where the weights came from.
     public let path: String
     let weights: WeightStore
-    let names: TensorNames
-    /// llama.cpp stores Llama's q/k rows permuted so that rotary pairs are adjacent `(2i, 2i+1)`;
-    /// HuggingFace pairs `(i, i + d/2)`. Attention is the same either way.
-    let interleavedRotary: Bool
+    /// Each model-level role's tensor.
+    private let modelSources: [TensorRole: TensorSource]
     /// The GGUF file, when the model came from one (its metadata also holds the tokenizer).
     public let gguf: GGUFFile?
     /// Float32 views of the weights the forward pass multiplies with.
@@ -50,68 +39,91 @@ public final class CausalLanguageModel: @unchecked Sendable {
     public init(_ location: ModelLocator.Location, origin: String, residency: WeightResidency = .automatic) throws(ModelError) {
         self.origin = origin
         try BLAS.load()
+        let family: any ArchitectureFamily.Type
+        let values: ConfigValues
         switch location {
         case .gguf(let url):
             let file: GGUFFile
             do { file = try GGUFFile(path: url.path) } catch { throw ModelError(error.description) }
-            let architecture = file["general.architecture"]?.stringValue ?? "(none)"
-            switch architecture {
-            case "llama":
-                config = try Llama.config(gguf: file)
-                interleavedRotary = true
-            case "qwen2":
-                config = try Qwen2.config(gguf: file)
-                interleavedRotary = false
-            default:
-                throw ModelError("\(url.path): unsupported architecture \"\(architecture)\" (rat runs: llama, qwen2)")
+            let name = file["general.architecture"]?.stringValue ?? "(none)"
+            guard let f = ArchitectureRegistry.gguf(name) else {
+                throw ModelError("\(url.path): unsupported architecture \"\(name)\" (rat runs: \(ArchitectureRegistry.ggufList))")
             }
+            family = f
+            values = ConfigValues(gguf: file, architecture: name)
             path = url.path
             gguf = file
             weights = GGUFWeights(file)
-            names = .gguf(tied: config.tiedEmbeddings)
         case .huggingFaceFolder(let folder):
             let configFile = folder.appendingPathComponent("config.json")
-            let hf = try HuggingFaceConfig.load(configFile)
-            switch hf.family {
-            case "llama": config = try Llama.config(huggingFace: hf, file: configFile.path)
-            case "qwen2": config = try Qwen2.config(huggingFace: hf, file: configFile.path)
-            default:
-                throw ModelError("\(configFile.path): unsupported architecture \"\(hf.architectures?.first ?? hf.family)\" (rat runs: LlamaForCausalLM, Qwen2ForCausalLM)")
+            let v = try asModelError { try ConfigValues.load(configFile) }
+            let modelType = try asModelError { try v.optionalString(hf: "model_type") }
+            let className = try asModelError { try v.optionalStrings(hf: "architectures")?.first }
+            guard let f = modelType.flatMap(ArchitectureRegistry.huggingFace) ?? className.flatMap(ArchitectureRegistry.huggingFace) else {
+                throw ModelError("\(configFile.path): unsupported architecture \"\(className ?? modelType ?? "(none)")\" (rat runs: \(ArchitectureRegistry.huggingFaceList))")
             }
-            interleavedRotary = false
+            family = f
+            values = v
             path = folder.path
             gguf = nil
             weights = try SafetensorsWeights(folder: folder)
-            names = .huggingFace(tied: config.tiedEmbeddings)
         }
-        try config.validate(file: path)
-        try Self.checkTensors(weights, names, config)
-        floatWeights = try FloatWeights(store: weights, names: names, config: config, residency: residency)
+        let description = try asModelError { try family.describe(values) }
+        let file = path
+        try asModelError { try description.validate(file: file) }
+        architecture = description
+        let format = values.format, store = weights
+        func source(_ role: TensorRole, _ layer: Int) throws(ModelError) -> TensorSource {
+            guard let s = family.source(role, layer: layer, description, format: format, store: store) else {
+                throw ModelError("\(store.path): the \(description.family) family has no tensor for \(role)")
+            }
+            return s
+        }
+        var modelSources: [TensorRole: TensorSource] = [:]
+        for (role, shape) in description.modelRoles {
+            let s = try source(role, 0)
+            try Self.check(s, role: role, expected: shape, in: weights)
+            modelSources[role] = s
+        }
+        var layerSources: [[(TensorRole, TensorSource)]] = []
+        for l in 0..<description.config.layerCount {
+            var sources: [(TensorRole, TensorSource)] = []
+            for (role, shape) in description.roles(layer: l) {
+                let s = try source(role, l)
+                try Self.check(s, role: role, expected: shape, in: weights)
+                sources.append((role, s))
+            }
+            layerSources.append(sources)
+        }
+        self.modelSources = modelSources
+        floatWeights = try FloatWeights(store: weights, layerSources: layerSources, residency: residency)
     }
 
-    /// Every tensor the forward pass will read exists with the expected shape.
-    private static func checkTensors(_ weights: WeightStore, _ names: TensorNames, _ c: ModelConfig) throws(ModelError) {
-        let q = c.headCount * c.headDim, kv = c.kvHeadCount * c.headDim
-        try weights.tensor(names.embedding).expect([c.vocabularySize, c.hiddenSize])
-        try weights.tensor(names.finalNorm).expect([c.hiddenSize])
-        if let output = names.output { try weights.tensor(output).expect([c.vocabularySize, c.hiddenSize]) }
-        for l in 0..<c.layerCount {
-            let n = names.layer(l)
-            try weights.tensor(n.attentionNorm).expect([c.hiddenSize])
-            try weights.tensor(n.query).expect([q, c.hiddenSize])
-            try weights.tensor(n.key).expect([kv, c.hiddenSize])
-            try weights.tensor(n.value).expect([kv, c.hiddenSize])
-            try weights.tensor(n.attentionOutput).expect([c.hiddenSize, q])
-            try weights.tensor(n.mlpNorm).expect([c.hiddenSize])
-            try weights.tensor(n.gate).expect([c.intermediateSize, c.hiddenSize])
-            try weights.tensor(n.up).expect([c.intermediateSize, c.hiddenSize])
-            try weights.tensor(n.down).expect([c.hiddenSize, c.intermediateSize])
-            if c.attentionBias {
-                try weights.tensor(n.queryBias).expect([q])
-                try weights.tensor(n.keyBias).expect([kv])
-                try weights.tensor(n.valueBias).expect([kv])
-            }
+    /// A model-level role's tensor (checked at load).
+    func source(_ role: TensorRole) -> TensorSource {
+        guard let s = modelSources[role] else { preconditionFailure("no source for \(role), which the load checked") }
+        return s
+    }
+
+    /// The tensor exists and, read as `source` says (transposed, one expert, some rows), has `expected` shape.
+    private static func check(_ source: TensorSource, role: TensorRole, expected: [Int], in weights: WeightStore) throws(ModelError) {
+        let t = try weights.tensor(source.name)
+        var shape = source.transposed ? t.shape.reversed() : t.shape
+        func fail(_ why: String) -> ModelError {
+            ModelError("\(weights.path): tensor \"\(source.name)\" (\(role)) has shape \(t.shape), \(why)")
         }
+        if source.transposed && t.shape.count != 2 { throw fail("expected a 2-D matrix to transpose") }
+        if let e = source.expert {
+            guard shape.count == 3, e < shape[0] else { throw fail("expected experts stacked [experts][rows][columns] with expert \(e)") }
+            shape.removeFirst()
+        }
+        if let rows = source.rows {
+            guard let total = source.fusedRows, shape.first == total, rows.upperBound <= total else {
+                throw fail("expected \(source.fusedRows ?? 0) fused rows")
+            }
+            shape[0] = rows.count
+        }
+        guard shape == expected else { throw fail("expected \(expected)\(source.rows == nil && source.expert == nil ? "" : " for \(source)")") }
     }
 
     /// Resolves a layer index (negative counts from the end).
@@ -123,46 +135,78 @@ public final class CausalLanguageModel: @unchecked Sendable {
         return resolved
     }
 
+    /// Runs `plan` on new positions `ids`. With a `cache`, they follow the cached positions, attend
+    /// to them, and are appended to the cache (the plan must then run every layer). `attentionMask`
+    /// (one entry per id, false = padding) hides padded keys from every query, as transformers does
+    /// with a 2-D attention mask.
+    public func run(_ ids: [Int], plan: PassPlan, cache: KVCache? = nil, attentionMask: [Bool]? = nil) throws(ModelError) -> PassResult {
+        try validate(ids)
+        let last = try plan.throughLayer.map(resolveLayer) ?? config.layerCount - 1
+        var captures: [Int: HeadAggregation] = [:]
+        for (layer, aggregation) in plan.captures {
+            let resolved = try resolveLayer(layer)
+            guard resolved <= last else { throw ModelError("layer \(layer) is captured but the pass stops at layer \(last)") }
+            captures[resolved] = aggregation
+        }
+        if let attentionMask {
+            guard attentionMask.count == ids.count else {
+                throw ModelError("attention mask has \(attentionMask.count) entries for \(ids.count) tokens")
+            }
+        }
+        let mask = attentionMask.flatMap { $0.allSatisfy { $0 } ? nil : $0 }
+        if let cache {
+            guard cache.layers == config.layerCount, cache.width == config.kvHeadCount * config.headDim else {
+                throw ModelError("the KV cache was made for another model")
+            }
+            guard last == config.layerCount - 1 else {
+                throw ModelError("a pass with a KV cache must run every layer (it stops at layer \(last))")
+            }
+            guard mask == nil else { throw ModelError("attention masks with a KV cache are not supported") }
+        }
+        let pass = try ForwardPass(model: self, ids: ids, attentionMask: mask, cache: cache)
+        return try pass.run(through: last, captures: captures, logits: plan.logits)
+    }
+
     /// The attention probabilities of one layer for `ids`, computing only what that needs:
     /// layers up to `layer`, positions up to `lastPosition` (later positions cannot change
     /// earlier rows of a causal model), no LM head.
-    /// `attentionMask` (one entry per id, false = padding) hides padded keys from every query,
-    /// as transformers does with a 2-D attention mask.
     public func attention(
         ids: [Int], layer: Int = -1, aggregation: HeadAggregation = .mean, lastPosition: Int? = nil,
         attentionMask: [Bool]? = nil
     ) throws(ModelError) -> AttentionCapture {
-        let resolved = try resolveLayer(layer)
-        let count = try validatedLength(ids, lastPosition: lastPosition)
-        if let attentionMask, attentionMask.count != ids.count {
-            throw ModelError("attention mask has \(attentionMask.count) entries for \(ids.count) tokens")
-        }
-        let mask = attentionMask.flatMap { $0.allSatisfy { $0 } ? nil : $0 }
-        let pass = try ForwardPass(model: self, ids: Array(ids.prefix(count)), attentionMask: mask)
-        return try pass.run(captureLayer: resolved, aggregation: aggregation)
+        let count = try prefixLength(ids, lastPosition: lastPosition)
+        let result = try run(Array(ids.prefix(count)), plan: .attention(layer: layer, aggregation),
+                             attentionMask: attentionMask.map { Array($0.prefix(count)) })
+        return result.attention[0]
     }
 
     /// Attention of every layer (each aggregated or per head), in one pass.
     public func allLayerAttention(
         ids: [Int], aggregation: HeadAggregation = .mean, lastPosition: Int? = nil
     ) throws(ModelError) -> [AttentionCapture] {
-        let count = try validatedLength(ids, lastPosition: lastPosition)
-        let pass = try ForwardPass(model: self, ids: Array(ids.prefix(count)))
-        return try pass.runAllLayers(aggregation: aggregation)
+        let count = try prefixLength(ids, lastPosition: lastPosition)
+        var captures: [Int: HeadAggregation] = [:]
+        for l in 0..<config.layerCount { captures[l] = aggregation }
+        return try run(Array(ids.prefix(count)), plan: PassPlan(captures: captures)).attention
     }
 
     /// Final hidden states `[seq][hidden]` (after the final norm) and logits `[seq][vocab]`.
     public func forward(ids: [Int]) throws(ModelError) -> (hiddenStates: [Float], logits: [Float]) {
-        _ = try validatedLength(ids, lastPosition: nil)
-        let pass = try ForwardPass(model: self, ids: ids)
-        return try pass.runToLogits()
+        let result = try run(ids, plan: PassPlan(logits: .allPositions))
+        return (result.hiddenStates, result.logits)
     }
 
-    private func validatedLength(_ ids: [Int], lastPosition: Int?) throws(ModelError) -> Int {
+    /// Every id is in the vocabulary and the sequence is not empty.
+    private func validate(_ ids: [Int]) throws(ModelError) {
         guard !ids.isEmpty else { throw ModelError("no token ids: the sequence is empty") }
         if let bad = ids.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
             throw ModelError("token id \(bad) out of range: the vocabulary has \(config.vocabularySize) tokens")
         }
+    }
+
+    /// How many ids a pass needs to reach `lastPosition` (negative counts from the end).
+    private func prefixLength(_ ids: [Int], lastPosition: Int?) throws(ModelError) -> Int {
+        try validate(ids)
         let last = lastPosition.map { $0 < 0 ? ids.count + $0 : $0 } ?? ids.count - 1
         guard last >= 0 && last < ids.count else {
             throw ModelError("last position \(lastPosition!) out of range for \(ids.count) tokens")

@@ -26,13 +26,13 @@ struct InspectCommand: ParsableCommand {
             let hasTokenizer = FileManager.default.fileExists(atPath: lm.path + "/tokenizer.json")
             print("tokenizer:     \(hasTokenizer ? "tokenizer.json" : "none in the folder")")
         }
-        print("architecture:  \(c.architecture)")
+        print("family:        \(lm.architecture.family)")
         print("layers:        \(c.layerCount)")
         print("hidden size:   \(c.hiddenSize) (MLP \(c.intermediateSize))")
         print("heads:         \(c.headCount) query, \(c.kvHeadCount) key/value, \(c.headDim) dims each")
         print("vocabulary:    \(c.vocabularySize)")
-        print("rope theta:    \(c.ropeTheta), rms eps \(c.rmsNormEpsilon)")
-        print("embeddings:    \(c.tiedEmbeddings ? "tied (the LM head reuses them)" : "separate LM head")")
+        print("LM head:       \(c.tiedEmbeddings ? "tied (reuses the token embeddings)" : "its own matrix")")
+        for line in lm.architecture.summary { print(line) }
         if let file = lm.gguf {
             var types: [String: (count: Int, elements: Int)] = [:]
             for t in file.tensors { types[t.type.description, default: (0, 0)].count += 1; types[t.type.description]!.elements += t.elementCount }

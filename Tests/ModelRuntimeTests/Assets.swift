@@ -15,3 +15,6 @@ let smolLM2Available = FileManager.default.fileExists(atPath: smolLM2Path) || as
 let fixturesDirectory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures")
+
+let gemma3Path = assetCache.appendingPathComponent("models/gemma-3-270m-q4_k_m.gguf").path
+let gemma3Available = FileManager.default.fileExists(atPath: gemma3Path) || assetsRequired

@@ -54,9 +54,22 @@ func readNpy(_ path: String) throws -> (shape: [Int], values: [Float]) {
     @Test func inspectDescribesTheModel() throws {
         let run = try runRat(["inspect", repositoryRoot.appendingPathComponent("Fixtures/runtime/tiny/qwen2_tied_f32").path])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("architecture:  qwen2"))
+        #expect(run.stdout.contains("family:        qwen2"))
         #expect(run.stdout.contains("heads:         4 query, 2 key/value, 8 dims each"))
         #expect(run.stdout.contains("tied"))
+        #expect(run.stdout.contains("attention:     scale 0.35355338, q/k/v biases"))
+        #expect(run.stdout.contains("layer 0-1:     global, rope θ 1,000,000 on 8 dims"))
+    }
+
+    /// The block and per-layer spec of a family whose layers differ (Gemma 3: 5 local, 1 global).
+    @Test func inspectShowsTheLayerPattern() throws {
+        let run = try runRat(["inspect", repositoryRoot.appendingPathComponent("Fixtures/runtime/families/gemma3").path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("family:        gemma3"))
+        #expect(run.stdout.contains("norm:          RMSNorm (1 + w)"))
+        #expect(run.stdout.contains("q/k norm: RMSNorm per head"))
+        #expect(run.stdout.contains("layer 0-4:     window 8, rope θ 10,000 on 16 dims"))
+        #expect(run.stdout.contains("layer 5:       global, rope θ 1,000,000 on 16 dims, linear scaling ×8"))
     }
 
     @Test func badInputsFailClearly() throws {

@@ -41,7 +41,7 @@ import Tokenization
                 base[key] = value
             }
         }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rat-variant-\(name)-\(ProcessInfo.processInfo.processIdentifier).json")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rat-variant-\(name)-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: base).write(to: url)
         return url
     }

@@ -18,4 +18,10 @@ int rat_all_finite(const float *values, long count);
 void rat_bf16_to_f32(const void *source, float *destination, long count);
 void rat_f16_to_f32(const void *source, float *destination, long count);
 
+/// In place: x[i] = act(x[i]); kind 0 SiLU, 1 GELU (tanh approximation), 2 GELU (erf).
+void rat_activation(float *x, long count, int kind);
+
+/// In place: a[i] *= b[i].
+void rat_mul(float *a, const float *b, long count);
+
 #endif

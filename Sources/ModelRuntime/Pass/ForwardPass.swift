@@ -1,0 +1,559 @@
+import CKernels
+import Foundation
+
+/// One forward pass over new positions of one sequence, readable top to bottom (in the spirit of
+/// llama2.c's `forward`): named activation buffers, every matrix product through BLAS, and the
+/// family's `BlockSpec` / `LayerSpec` deciding what each step does.
+///
+/// Each layer is three stages, each split over the cores once:
+/// 1. rows (each worker its own positions): norm, q/k/v projections, q/k norm, rotary embedding;
+/// 2. attention, in blocks of query rows handed out to whichever worker is free, so memory
+///    grows linearly with the sequence length;
+/// 3. rows: output projection, norms, residual, MLP (dense or routed experts), residual.
+/// Stages 1 and 3 are row-local, so workers never wait on each other inside a stage. Each worker
+/// calls single-threaded BLAS: OpenBLAS's own threads would spin (sched_yield) between the many
+/// mid-sized products of a pass and fight rat's workers for the cores (measured: 0.62 s instead
+/// of 0.81–0.97 s at 512 tokens on 2 cores).
+///
+/// With a `KVCache`, keys and values go to the cache at positions `offset..<offset + n` and
+/// attention reads every cached position; without one, one layer's keys and values live in the
+/// pass's own buffers (memory stays that of one layer, whatever the depth).
+final class ForwardPass {
+    let model: CausalLanguageModel
+    let c: ModelConfig
+    let block: BlockSpec
+    let layers: [LayerSpec]
+    /// New positions in this pass, and the positions before them (in the cache).
+    let n: Int, offset: Int
+    var total: Int { offset + n }
+    let cache: KVCache?
+    /// One byte per position, 0 = padding that no query may attend to; empty = no padding.
+    let keyMask: [UInt8]
+    let workers: Int
+    /// Each worker's positions in the row-local stages.
+    let rowRanges: [Range<Int>]
+    /// Query rows per attention block: small enough that every worker gets several blocks.
+    let blockRows: Int
+
+    // Activations, row-major [n][...].
+    let x: FloatBuffer              // residual stream [n][hidden]
+    let xb: FloatBuffer             // normed input / sublayer output [n][hidden]
+    let q: FloatBuffer              // queries [n][heads * headDim]
+    let ownKeys: FloatBuffer?       // keys [n][kvHeads * headDim] when there is no cache
+    let ownValues: FloatBuffer?
+    let attentionOut: FloatBuffer   // [n][heads * headDim]
+    let gate: FloatBuffer           // [n][intermediate]
+    let up: FloatBuffer             // [n][intermediate]
+    /// Per worker: attention probabilities of one block of query rows of one head group against
+    /// its keys [group · blockRows][keys], and that block's queries, then outputs [group · blockRows][headDim].
+    let scores: [FloatBuffer]
+    let groupBlock: [FloatBuffer]
+    /// Dequantized weights of the current layer when weights are streamed.
+    let layerScratch: FloatBuffer?
+    /// Rotary tables [n][dims / 2] per layer (shared between layers with the same spec), cos and
+    /// sin already multiplied by the scaling's attention factor.
+    let rotaryTables: [RotaryTable?]
+
+    struct RotaryTable {
+        let spec: RotarySpec
+        let cosines: [Float], sines: [Float]
+    }
+
+    init(model: CausalLanguageModel, ids: [Int], attentionMask: [Bool]? = nil, cache: KVCache? = nil) throws(ModelError) {
+        self.model = model
+        c = model.config
+        block = model.architecture.block
+        layers = model.architecture.layers
+        n = ids.count
+        offset = cache?.count ?? 0
+        self.cache = cache
+        keyMask = attentionMask.map { mask in mask.prefix(ids.count).map { $0 ? 1 : 0 } } ?? []
+        workers = max(1, min(model.threads ?? computeThreads, n / 16))
+        rowRanges = evenRanges(n, parts: workers)
+        blockRows = max(16, min(128, n / (4 * workers)))
+        let qWidth = c.headCount * c.headDim, kvWidth = c.kvHeadCount * c.headDim
+        var inner = c.intermediateSize
+        if case .experts(let r) = block.mlp { inner = max(inner, r.intermediateSize) }
+        x = FloatBuffer(n * c.hiddenSize)
+        xb = FloatBuffer(n * c.hiddenSize)
+        q = FloatBuffer(n * qWidth)
+        attentionOut = FloatBuffer(n * qWidth)
+        if let cache {
+            cache.reserve(offset + n)
+            ownKeys = nil
+            ownValues = nil
+        } else {
+            ownKeys = FloatBuffer(n * kvWidth)
+            ownValues = FloatBuffer(n * kvWidth)
+        }
+        gate = FloatBuffer(n * inner)
+        up = FloatBuffer(n * inner)
+        let group = c.headCount / c.kvHeadCount, rows = min(n, blockRows), keys = offset + n, headDim = c.headDim
+        scores = (0..<workers).map { _ in FloatBuffer(group * rows * keys) }
+        groupBlock = (0..<workers).map { _ in FloatBuffer(group * rows * headDim) }
+        layerScratch = model.floatWeights.startPass() ? FloatBuffer(model.floatWeights.layerScratchCount) : nil
+        var tables: [RotaryTable] = []
+        rotaryTables = layers.map { layer in
+            guard let spec = layer.rotary else { return nil }
+            if let known = tables.first(where: { $0.spec == spec }) { return known }
+            let t = Self.rotaryTable(spec, positions: (cache?.count ?? 0)..<((cache?.count ?? 0) + ids.count))
+            tables.append(t)
+            return t
+        }
+
+        // Token embeddings (row lookups, read in place from the file), scaled, plus learned positions.
+        let embedding = try model.weights.tensor(model.source(.tokenEmbedding).name)
+        for (i, id) in ids.enumerated() { try embedding.dequantizeRow(id, into: x.pointer + i * c.hiddenSize) }
+        if let scale = block.embeddingScale {
+            for i in 0..<(n * c.hiddenSize) { x.pointer[i] *= scale }
+        }
+        if block.positions == .learned {
+            guard total <= c.maxPositions else {
+                throw ModelError("position \(total - 1) is past the model's \(c.maxPositions) learned positions")
+            }
+            let positions = try model.floatWeights.floats(model.source(.positionEmbedding))
+            let hidden = c.hiddenSize
+            for r in 0..<n {
+                let row = x.pointer + r * hidden, p = positions + (offset + r) * hidden
+                for j in 0..<hidden { row[j] += p[j] }
+            }
+        }
+    }
+
+    /// Keys / values of `layer`: the cache's (indexed by absolute position) or the pass's own.
+    private func keys(_ layer: Int) -> UnsafeMutablePointer<Float> { cache?.keys[layer] ?? ownKeys!.pointer }
+    private func values(_ layer: Int) -> UnsafeMutablePointer<Float> { cache?.values[layer] ?? ownValues!.pointer }
+
+    // MARK: The pass
+
+    /// Runs `plan` (validated by the caller: layers resolved, at most the last layer).
+    func run(through last: Int, captures: [Int: HeadAggregation], logits: LogitsRequest) throws(ModelError) -> PassResult {
+        var kept: [AttentionCapture] = []
+        for layer in 0...last {
+            let w = try model.floatWeights.layer(layer, scratch: layerScratch?.pointer)
+            // The last layer of a pass that needs nothing after its attention stops at the
+            // probabilities: nothing after them can change them, so its values, attention output
+            // and MLP are skipped (unless a cache must hold its values).
+            let needsOutput = layer < last || logits != .none
+            attentionInputs(w, layer: layer, values: needsOutput || cache != nil)
+            if let capture = attention(capture: captures[layer], layer: layer, computeOutput: needsOutput) {
+                kept.append(capture)
+            }
+            if needsOutput { outputAndMLP(w, layer: layer) }
+        }
+        cache?.commit(n)
+        var result = PassResult(attention: kept, logits: [], hiddenStates: [])
+        if logits != .none { try head(logits, into: &result) }
+        return result
+    }
+
+    /// Final norm and LM head: every row, or the last one only (its vocabulary split over the workers).
+    private func head(_ request: LogitsRequest, into result: inout PassResult) throws(ModelError) {
+        let gain = try model.floatWeights.floats(model.source(.finalNorm))
+        let bias = block.norm == .layerNorm ? try model.floatWeights.floats(model.source(.finalNormBias)) : nil
+        let headSource = model.source(c.tiedEmbeddings ? .tokenEmbedding : .output)
+        // A streaming pass dequantizes the LM head for this pass only.
+        let headCount = layerScratch == nil ? 0 : try model.floatWeights.scratchCount(headSource)
+        let temporary = headCount > 0 ? FloatBuffer(headCount) : nil
+        let head = try model.floatWeights.floats(headSource, scratch: temporary?.pointer)
+        let (hidden, vocabulary) = (c.hiddenSize, c.vocabularySize)
+        let rows = request == .lastPosition ? (n - 1)..<n : 0..<n
+        var logits = [Float](repeating: 0, count: rows.count * vocabulary)
+        logits.withUnsafeMutableBufferPointer { logits in
+            let out = logits.baseAddress!
+            if request == .lastPosition {
+                normalize(rows, x, into: xb, width: hidden, gain: gain, bias: bias)
+                let parts = max(1, min(model.threads ?? computeThreads, vocabulary / 4096))
+                let columns = evenRanges(vocabulary, parts: parts)
+                parallelWorkers(parts) { worker in
+                    let cols = columns[worker]
+                    BLAS.matmulTransposedB(xb.pointer + (n - 1) * hidden, head + cols.lowerBound * hidden, out + cols.lowerBound,
+                                           m: 1, n: cols.count, k: hidden, ldc: vocabulary)
+                }
+            } else {
+                parallelWorkers(workers) { worker in
+                    let rows = rowRanges[worker]
+                    normalize(rows, x, into: xb, width: hidden, gain: gain, bias: bias)
+                    BLAS.matmulTransposedB(xb.pointer + rows.lowerBound * hidden, head, out + rows.lowerBound * vocabulary,
+                                           m: rows.count, n: vocabulary, k: hidden)
+                }
+            }
+            if let cap = block.finalLogitSoftcap {
+                for i in 0..<logits.count { logits[i] = cap * tanh(logits[i] / cap) }
+            }
+        }
+        result.logits = logits
+        if request == .allPositions { result.hiddenStates = Array(xb.buffer) }
+    }
+
+    // MARK: Stages
+
+    /// Stage 1, rows split over the workers: xb = norm(x) (or x); q, k (and v) projections into
+    /// the layer's key/value store at their positions; q/k norm; rotary.
+    private func attentionInputs(_ w: LayerWeights, layer: Int, values: Bool) {
+        let qWidth = c.headCount * c.headDim, kvWidth = c.kvHeadCount * c.headDim, hidden = c.hiddenSize
+        let keyStore = keys(layer), valueStore = self.values(layer)
+        // Rows of k and v are absolute positions in the cache, pass rows otherwise.
+        let kvRow = cache == nil ? 0 : offset
+        parallelWorkers(workers) { worker in
+            let rows = rowRanges[worker]
+            let input: FloatBuffer
+            if block.normPlacement.attentionInput {
+                normalize(rows, x, into: xb, width: hidden, gain: w.required(.attentionNorm), bias: w[.attentionNormBias])
+                input = xb
+            } else {
+                input = x
+            }
+            linear(rows, input.pointer, hidden, w.required(.query), bias: w[.queryBias], into: q.pointer, qWidth)
+            linear(rows, input.pointer, hidden, w.required(.key), bias: w[.keyBias], into: keyStore + kvRow * kvWidth, kvWidth)
+            if values {
+                linear(rows, input.pointer, hidden, w.required(.value), bias: w[.valueBias], into: valueStore + kvRow * kvWidth, kvWidth)
+            }
+            switch block.qkNorm {
+            case .none: break
+            case .perHead:
+                headNorm(rows, q.pointer, heads: c.headCount, width: c.headDim, gain: w.required(.queryNorm))
+                headNorm(rows, keyStore + kvRow * kvWidth, heads: c.kvHeadCount, width: c.headDim, gain: w.required(.keyNorm))
+            case .wholeProjection:
+                headNorm(rows, q.pointer, heads: 1, width: qWidth, gain: w.required(.queryNorm))
+                headNorm(rows, keyStore + kvRow * kvWidth, heads: 1, width: kvWidth, gain: w.required(.keyNorm))
+            }
+            if let table = rotaryTables[layer] {
+                rotary(rows, q.pointer, heads: c.headCount, table)
+                rotary(rows, keyStore + kvRow * kvWidth, heads: c.kvHeadCount, table)
+            }
+        }
+    }
+
+    /// Stage 3, rows split over the workers: h = x + [norm](o_proj(attention));
+    /// x = h + [norm](mlp([norm](h))).
+    private func outputAndMLP(_ w: LayerWeights, layer: Int) {
+        let qWidth = c.headCount * c.headDim, hidden = c.hiddenSize
+        let placement = block.normPlacement
+        parallelWorkers(workers) { worker in
+            let rows = rowRanges[worker]
+            linear(rows, attentionOut.pointer, qWidth, w.required(.attentionOutput), bias: w[.attentionOutputBias], into: xb.pointer, hidden)
+            if placement.attentionOutput { normalize(rows, xb, into: xb, width: hidden, gain: w.required(.attentionPostNorm), bias: nil) }
+            add(rows, xb, into: x, width: hidden)
+            if placement.mlpInput {
+                normalize(rows, x, into: xb, width: hidden, gain: w.required(.mlpNorm), bias: w[.mlpNormBias])
+            } else {
+                (xb.pointer + rows.lowerBound * hidden).update(from: x.pointer + rows.lowerBound * hidden, count: rows.count * hidden)
+            }
+            switch block.mlp {
+            case .gated(let activation, _):
+                gatedMLP(rows, input: xb.pointer, gate: w.required(.gate), up: w.required(.up), down: w.required(.down),
+                         biases: (w[.gateBias], w[.upBias], w[.downBias]), activation: activation, inner: c.intermediateSize,
+                         into: xb.pointer, scratch: (gate.pointer, up.pointer))
+            case .plain(let activation, _):
+                let inner = c.intermediateSize
+                linear(rows, xb.pointer, hidden, w.required(.up), bias: w[.upBias], into: up.pointer, inner)
+                rat_activation(up.pointer + rows.lowerBound * inner, rows.count * inner, activation.kernel)
+                linear(rows, up.pointer, inner, w.required(.down), bias: w[.downBias], into: xb.pointer, hidden)
+            case .experts(let routing):
+                if layers[layer].routedExperts {
+                    experts(rows, w, routing)
+                } else {
+                    gatedMLP(rows, input: xb.pointer, gate: w.required(.gate), up: w.required(.up), down: w.required(.down),
+                             biases: (nil, nil, nil), activation: routing.activation, inner: c.intermediateSize,
+                             into: xb.pointer, scratch: (gate.pointer, up.pointer))
+                }
+            }
+            if placement.mlpOutput { normalize(rows, xb, into: xb, width: hidden, gain: w.required(.mlpPostNorm), bias: nil) }
+            add(rows, xb, into: x, width: hidden)
+        }
+    }
+
+    /// out = down(act(gate(x)) · up(x)) on `rows` (in place when `into` is the input: the
+    /// products go through the scratch first).
+    private func gatedMLP(
+        _ rows: Range<Int>, input: UnsafeMutablePointer<Float>, gate g: UnsafePointer<Float>, up u: UnsafePointer<Float>,
+        down d: UnsafePointer<Float>, biases: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?),
+        activation: Activation, inner: Int, into output: UnsafeMutablePointer<Float>,
+        scratch: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    ) {
+        let hidden = c.hiddenSize
+        linear(rows, input, hidden, g, bias: biases.0, into: scratch.0, inner)
+        linear(rows, input, hidden, u, bias: biases.1, into: scratch.1, inner)
+        let gateRows = scratch.0 + rows.lowerBound * inner, upRows = scratch.1 + rows.lowerBound * inner
+        if activation == .silu {
+            rat_silu_mul(gateRows, upRows, rows.count * inner)
+        } else {
+            rat_activation(gateRows, rows.count * inner, activation.kernel)
+            rat_mul(gateRows, upRows, rows.count * inner)
+        }
+        linear(rows, scratch.0, inner, d, bias: biases.2, into: output, hidden)
+    }
+
+    /// Routed experts on `rows` of xb (in place): router softmax, top k (ties to the lower index,
+    /// as torch.topk), optional renormalization; each expert runs once on the rows that chose it.
+    private func experts(_ rows: Range<Int>, _ w: LayerWeights, _ r: ExpertRouting) {
+        let hidden = c.hiddenSize, inner = r.intermediateSize, m = rows.count
+        var logits = [Float](repeating: 0, count: m * r.count)
+        var chosen: [[(row: Int, weight: Float)]] = Array(repeating: [], count: r.count)
+        logits.withUnsafeMutableBufferPointer { l in
+            BLAS.matmulTransposedB(xb.pointer + rows.lowerBound * hidden, w.required(.router), l.baseAddress!, m: m, n: r.count, k: hidden)
+            for i in 0..<m {
+                let row = l.baseAddress! + i * r.count
+                rat_softmax_row(row, Int32(r.count), 1, nil)
+                var order = Array(0..<r.count)
+                order.sort { row[$0] > row[$1] || (row[$0] == row[$1] && $0 < $1) }
+                let top = order.prefix(r.topK)
+                let sum = top.reduce(Float(0)) { $0 + row[$1] }
+                for e in top { chosen[e].append((i, r.normalizeTopK ? row[e] / sum : row[e])) }
+            }
+        }
+        let input = FloatBuffer(m * hidden), gathered = FloatBuffer(m * hidden)
+        input.pointer.update(from: xb.pointer + rows.lowerBound * hidden, count: m * hidden)
+        (xb.pointer + rows.lowerBound * hidden).update(repeating: 0, count: m * hidden)
+        let gateScratch = FloatBuffer(m * inner), upScratch = FloatBuffer(m * inner)
+        for e in 0..<r.count where !chosen[e].isEmpty {
+            let picks = chosen[e]
+            for (k, pick) in picks.enumerated() {
+                (gathered.pointer + k * hidden).update(from: input.pointer + pick.row * hidden, count: hidden)
+            }
+            gatedMLP(0..<picks.count, input: gathered.pointer, gate: w.required(.expertGate(e)), up: w.required(.expertUp(e)),
+                     down: w.required(.expertDown(e)), biases: (nil, nil, nil), activation: r.activation, inner: inner,
+                     into: gathered.pointer, scratch: (gateScratch.pointer, upScratch.pointer))
+            for (k, pick) in picks.enumerated() {
+                let dst = xb.pointer + (rows.lowerBound + pick.row) * hidden, src = gathered.pointer + k * hidden
+                for j in 0..<hidden { dst[j] += pick.weight * src[j] }
+            }
+        }
+    }
+
+    /// Stage 2: causal softmax attention, blocks of query rows handed out to free workers (the
+    /// longest first). Returns the captured probabilities when `capture` is set.
+    private func attention(capture: HeadAggregation?, layer: Int, computeOutput: Bool) -> AttentionCapture? {
+        var kept: [Float] = []
+        if let capture { kept = [Float](repeating: 0, count: (capture == .none ? c.headCount : 1) * n * total) }
+        let blocks = stride(from: 0, to: n, by: blockRows).map { $0..<min($0 + blockRows, n) }.reversed() as [Range<Int>]
+        let queue = WorkQueue(count: blocks.count)
+        kept.withUnsafeMutableBufferPointer { kept in
+            keyMask.withUnsafeBufferPointer { mask in
+                let keep = mask.isEmpty ? nil : mask.baseAddress
+                let keptBase = kept.baseAddress
+                parallelWorkers(workers) { worker in
+                    while let item = queue.next() {
+                        attentionBlock(blocks[item], layer: layer, worker: worker, keep: keep, capture: capture, kept: keptBase,
+                                       computeOutput: computeOutput)
+                    }
+                }
+            }
+        }
+        guard let capture else { return nil }
+        return AttentionCapture(layer: layer, heads: capture == .none ? c.headCount : 1, size: total, values: kept,
+                                aggregation: capture, firstRow: offset, rows: n)
+    }
+
+    /// One block of query rows, every head. The query heads that share a key/value head
+    /// (grouped-query attention) are stacked, so each head group is two large matrix products
+    /// instead of several small ones: scores = Q Kᵀ (keys up to the block's last row), scaled,
+    /// soft-capped, masked (causal, window, padding), softmaxed in float32 as transformers' eager
+    /// attention does, then out = P V.
+    private func attentionBlock(
+        _ block: Range<Int>, layer: Int, worker: Int, keep: UnsafePointer<UInt8>?, capture: HeadAggregation?,
+        kept: UnsafeMutablePointer<Float>?, computeOutput: Bool
+    ) {
+        let hd = c.headDim, heads = c.headCount, group = c.headCount / c.kvHeadCount
+        let qStride = heads * hd, kvStride = c.kvHeadCount * hd
+        let scale = self.block.attentionScale, softcap = self.block.attentionSoftcap, window = layers[layer].window
+        let r0 = block.lowerBound, rows = block.count, keys = offset + block.upperBound
+        let keyStore = self.keys(layer), valueStore = values(layer)
+        let s = scores[worker].pointer, stacked = groupBlock[worker].pointer
+        for kvHead in 0..<c.kvHeadCount {
+            // stacked[(g · rows + r)][hd] = Q[r0 + r, head kvHead · group + g]
+            for g in 0..<group {
+                let head = kvHead * group + g
+                for r in 0..<rows {
+                    (stacked + (g * rows + r) * hd).update(from: q.pointer + (r0 + r) * qStride + head * hd, count: hd)
+                }
+            }
+            // scores[group · rows][keys] = stacked · K[0..<keys, kvHead]ᵀ
+            BLAS.matmulTransposedB(stacked, keyStore + kvHead * hd, s, m: group * rows, n: keys, k: hd,
+                                   lda: hd, ldb: kvStride, ldc: keys)
+            for r in 0..<rows {
+                let position = offset + r0 + r
+                let first = window.map { max(0, position - $0 + 1) } ?? 0
+                for g in 0..<group {
+                    let h = kvHead * group + g
+                    let row = s + (g * rows + r) * keys
+                    var rowScale = scale
+                    if let softcap {
+                        for j in first...position { row[j] = softcap * tanh(row[j] * scale / softcap) }
+                        rowScale = 1
+                    }
+                    rat_softmax_row(row + first, Int32(position - first + 1), rowScale, keep.map { $0 + first })
+                    if first > 0 { row.update(repeating: 0, count: first) }
+                    if position + 1 < keys { (row + position + 1).update(repeating: 0, count: keys - position - 1) }
+                    guard let capture, let kept else { continue }
+                    let local = r0 + r
+                    switch capture {
+                    case .none:
+                        (kept + (h * n + local) * total).update(from: row, count: position + 1)
+                    case .mean:
+                        // Heads are added in order, as torch's mean does.
+                        let dst = kept + local * total
+                        for j in 0...position { dst[j] += row[j] }
+                    case .max:
+                        let dst = kept + local * total
+                        if h == 0 {
+                            dst.update(from: row, count: position + 1)
+                        } else {
+                            for j in 0...position { dst[j] = max(dst[j], row[j]) }
+                        }
+                    }
+                }
+            }
+            guard computeOutput else { continue }
+            // stacked[group · rows][hd] = P · V[0..<keys, kvHead], then back into the heads' columns.
+            BLAS.matmul(s, valueStore + kvHead * hd, stacked, m: group * rows, n: hd, k: keys,
+                        lda: keys, ldb: kvStride, ldc: hd)
+            for g in 0..<group {
+                let head = kvHead * group + g
+                for r in 0..<rows {
+                    (attentionOut.pointer + (r0 + r) * qStride + head * hd).update(from: stacked + (g * rows + r) * hd, count: hd)
+                }
+            }
+        }
+        if capture == .mean, let kept {
+            let divisor = Float(heads)
+            for local in block {
+                let dst = kept + local * total
+                for j in 0...(offset + local) { dst[j] /= divisor }
+            }
+        }
+    }
+
+    // MARK: Building blocks (each on the rows `rows` only)
+
+    /// out[rows][outputs] = input[rows][inputs] · Wᵀ (+ b).
+    private func linear(
+        _ rows: Range<Int>, _ input: UnsafePointer<Float>, _ inputs: Int, _ weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, _ outputs: Int
+    ) {
+        let out = output + rows.lowerBound * outputs
+        BLAS.matmulTransposedB(input + rows.lowerBound * inputs, weight, out, m: rows.count, n: outputs, k: inputs)
+        guard let bias else { return }
+        for r in 0..<rows.count {
+            let row = out + r * outputs
+            for j in 0..<outputs { row[j] += bias[j] }
+        }
+    }
+
+    /// The block's norm of each row of width `width` (in place when `input` is `output`), in
+    /// float32 as transformers computes it.
+    private func normalize(_ rows: Range<Int>, _ input: FloatBuffer, into output: FloatBuffer, width d: Int,
+                           gain: UnsafePointer<Float>, bias: UnsafePointer<Float>?) {
+        for r in rows {
+            Self.normalize(input.pointer + r * d, into: output.pointer + r * d, count: d, kind: block.norm,
+                           epsilon: block.normEpsilon, gain: gain, bias: bias)
+        }
+    }
+
+    /// q/k norm: each of `heads` slices of width `width` in every row, in place. Gemma's use
+    /// `1 + w` like its other norms; the rest plain RMSNorm.
+    private func headNorm(_ rows: Range<Int>, _ t: UnsafeMutablePointer<Float>, heads: Int, width: Int, gain: UnsafePointer<Float>) {
+        let kind: NormKind = block.norm == .rmsPlusOne ? .rmsPlusOne : .rms
+        for r in rows {
+            for h in 0..<heads {
+                let p = t + (r * heads + h) * width
+                Self.normalize(p, into: p, count: width, kind: kind, epsilon: block.normEpsilon, gain: gain, bias: nil)
+            }
+        }
+    }
+
+    static func normalize(_ row: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count d: Int, kind: NormKind,
+                          epsilon eps: Float, gain: UnsafePointer<Float>, bias: UnsafePointer<Float>?) {
+        switch kind {
+        case .rms, .rmsPlusOne:
+            var sum: Float = 0
+            for j in 0..<d { sum += row[j] * row[j] }
+            let inverse = 1 / (sum / Float(d) + eps).squareRoot()
+            if kind == .rms {
+                for j in 0..<d { dst[j] = gain[j] * (row[j] * inverse) }
+            } else {
+                for j in 0..<d { dst[j] = (row[j] * inverse) * (1 + gain[j]) }
+            }
+        case .layerNorm:
+            var mean: Float = 0
+            for j in 0..<d { mean += row[j] }
+            mean /= Float(d)
+            var variance: Float = 0
+            for j in 0..<d { variance += (row[j] - mean) * (row[j] - mean) }
+            let inverse = 1 / (variance / Float(d) + eps).squareRoot()
+            for j in 0..<d { dst[j] = (row[j] - mean) * inverse * gain[j] + (bias?[j] ?? 0) }
+        }
+    }
+
+    /// Rotary position embedding on the leading `dims` of every head of `t` ([n][heads * headDim]).
+    private func rotary(_ rows: Range<Int>, _ t: UnsafeMutablePointer<Float>, heads: Int, _ table: RotaryTable) {
+        let hd = c.headDim, half = table.spec.dimensions / 2
+        let interleaved = { if case .rotary(.interleaved) = block.positions { return true } else { return false } }()
+        let width = heads * hd
+        table.cosines.withUnsafeBufferPointer { cosines in
+            table.sines.withUnsafeBufferPointer { sines in
+                for p in rows {
+                    let cs = cosines.baseAddress! + p * half, sn = sines.baseAddress! + p * half
+                    for h in 0..<heads {
+                        let base = t + p * width + h * hd
+                        for i in 0..<half {
+                            let (a, b) = interleaved ? (2 * i, 2 * i + 1) : (i, i + half)
+                            let x1 = base[a], x2 = base[b]
+                            base[a] = x1 * cs[i] - x2 * sn[i]
+                            base[b] = x2 * cs[i] + x1 * sn[i]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// cos and sin of position · inverse frequency (float32, as transformers), times the
+    /// scaling's attention factor, for `positions` (rows of the table from 0).
+    static func rotaryTable(_ spec: RotarySpec, positions: Range<Int>) -> RotaryTable {
+        let half = spec.dimensions / 2
+        let (inverse, factor) = spec.frequencies(sequenceLength: positions.upperBound)
+        var cosines = [Float](repeating: 0, count: positions.count * half), sines = cosines
+        for (row, p) in positions.enumerated() {
+            for i in 0..<half {
+                let angle = Float(p) * inverse[i]
+                cosines[row * half + i] = cos(angle) * factor
+                sines[row * half + i] = sin(angle) * factor
+            }
+        }
+        return RotaryTable(spec: spec, cosines: cosines, sines: sines)
+    }
+
+    private func add(_ rows: Range<Int>, _ delta: FloatBuffer, into x: FloatBuffer, width: Int) {
+        let d = delta.pointer, x = x.pointer
+        for i in (rows.lowerBound * width)..<(rows.upperBound * width) { x[i] += d[i] }
+    }
+}
+
+extension Activation {
+    /// The code of `rat_activation`.
+    var kernel: Int32 {
+        switch self {
+        case .silu: 0
+        case .geluTanh: 1
+        case .gelu: 2
+        }
+    }
+}
+
+/// A fixed-size float32 buffer shared by the workers of a pass (each writes its own part).
+final class FloatBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(_ count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    var buffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: pointer, count: count) }
+}

@@ -1,0 +1,65 @@
+/// What one forward pass computes: how deep it runs, which layers' attention it keeps, whether it
+/// produces logits. `attention`, `allLayerAttention`, `forward` and generation steps are plans
+/// over one layer loop.
+public struct PassPlan: Sendable, Equatable {
+    /// The last layer to run (negative counts from the end); nil = every layer.
+    public var throughLayer: Int?
+    /// Layers whose attention is kept, each with its head aggregation (negative counts from the end).
+    public var captures: [Int: HeadAggregation]
+    public var logits: LogitsRequest
+
+    public init(throughLayer: Int? = nil, captures: [Int: HeadAggregation] = [:], logits: LogitsRequest = .none) {
+        self.throughLayer = throughLayer
+        self.captures = captures
+        self.logits = logits
+    }
+
+    /// One layer's attention and nothing after it (a trace).
+    public static func attention(layer: Int, _ aggregation: HeadAggregation) -> PassPlan {
+        PassPlan(throughLayer: layer, captures: [layer: aggregation])
+    }
+}
+
+public enum LogitsRequest: Sendable, Equatable {
+    case none
+    /// The last position's logits only (generation: the LM head for one row).
+    case lastPosition
+    /// Every position's logits and final hidden states.
+    case allPositions
+}
+
+/// What a pass returns.
+public struct PassResult: Sendable {
+    /// The captured layers' attention, in layer order.
+    public var attention: [AttentionCapture]
+    /// `[rows][vocabulary]`: one row for `.lastPosition`, every new position for `.allPositions`.
+    public var logits: [Float]
+    /// Final hidden states (after the final norm), `[rows][hidden]`, with `.allPositions`.
+    public var hiddenStates: [Float]
+}
+
+/// One layer's attention probabilities: `heads` blocks of `[rows][size]`, row-major
+/// (`heads == 1` when aggregated). Row `r` is query position `firstRow + r`: the softmax over key
+/// positions `0...firstRow + r`. A pass without a KV cache captures every row (`rows == size`).
+public struct AttentionCapture: Sendable {
+    /// Resolved (non-negative) layer index.
+    public let layer: Int
+    public let heads: Int
+    /// Key positions (the sequence so far).
+    public let size: Int
+    public let values: [Float]
+    public let aggregation: HeadAggregation
+    /// The position of the first captured query row.
+    public let firstRow: Int
+    public let rows: Int
+
+    public init(layer: Int, heads: Int, size: Int, values: [Float], aggregation: HeadAggregation, firstRow: Int = 0, rows: Int? = nil) {
+        self.layer = layer
+        self.heads = heads
+        self.size = size
+        self.values = values
+        self.aggregation = aggregation
+        self.firstRow = firstRow
+        self.rows = rows ?? size
+    }
+}
