@@ -35,15 +35,25 @@ func benchIDs(_ n: Int, vocabulary: Int) -> [Int] {
     }
 }
 
-/// FLOPs of a trace to the last layer: every layer's projections, attention (causal) and MLP,
-/// except the last layer's values, attention output, output projection and MLP; no LM head.
-func traceFLOPs(_ c: ModelConfig, n: Int) -> Double {
-    let n = Double(n), h = Double(c.hiddenSize), q = Double(c.headCount * c.headDim)
+/// FLOPs of a trace to the last layer: every layer's projections, attention (causal, within each
+/// layer's window) and MLP, except the last layer's values, attention output, output projection and
+/// MLP; no LM head.
+func traceFLOPs(_ model: CausalLanguageModel, n: Int) -> Double {
+    let c = model.config
+    let nd = Double(n), h = Double(c.hiddenSize), q = Double(c.headCount * c.headDim)
     let kv = Double(c.kvHeadCount * c.headDim), inter = Double(c.intermediateSize)
-    let queriesAndKeys = 2 * n * h * (q + kv), values = 2 * n * h * kv
-    let scores = Double(c.headCount) * Double(c.headDim) * n * (n + 1)  // QKᵀ, lower triangle; PV the same
-    let rest = 2 * n * q * h + 2 * n * 3 * h * inter
-    return Double(c.layerCount) * (queriesAndKeys + scores) + Double(c.layerCount - 1) * (values + scores + rest)
+    let queriesAndKeys = 2 * nd * h * (q + kv), values = 2 * nd * h * kv
+    let rest = 2 * nd * q * h + 2 * nd * 3 * h * inter
+    var total = 0.0
+    for (l, layer) in model.architecture.layers.enumerated() {
+        // Keys each query sees, summed over the queries: QKᵀ, and PV the same.
+        let w = min(layer.window ?? n, n)
+        let pairs = Double(w) * Double(w + 1) / 2 + Double(n - w) * Double(w)
+        let scores = 2 * Double(c.headCount) * Double(c.headDim) * pairs
+        total += queriesAndKeys + scores
+        if l < c.layerCount - 1 { total += values + scores + rest }
+    }
+    return total
 }
 
 let arguments = CommandLine.arguments
@@ -84,7 +94,7 @@ if let single = option("--single").flatMap(Int.init) {
     for _ in 0..<repeats { times.append(try seconds { _ = try model.attention(ids: ids, layer: -1, aggregation: .mean) }) }
     let median = times.sorted()[times.count / 2]
     let result: [String: Double] = ["load_s": load, "first_s": first, "first_rss_mb": firstRSS, "attention_s": median,
-                                    "peak_rss_mb": peakRSSMegabytes(), "gflop": traceFLOPs(model.config, n: single) / 1e9]
+                                    "peak_rss_mb": peakRSSMegabytes(), "gflop": traceFLOPs(model, n: single) / 1e9]
     print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     exit(0)
 }

@@ -359,6 +359,8 @@ final class ForwardPass {
         let qStride = heads * hd, kvStride = c.kvHeadCount * hd
         let scale = self.block.attentionScale, softcap = self.block.attentionSoftcap, window = layers[layer].window
         let r0 = block.lowerBound, rows = block.count, keys = offset + block.upperBound
+        // A windowed layer needs no key before the first one its first row sees.
+        let keyStart = window.map { max(0, offset + r0 - $0 + 1) } ?? 0, width = keys - keyStart
         let keyStore = self.keys(layer), valueStore = values(layer)
         let s = scores[worker].pointer, stacked = groupBlock[worker].pointer
         for kvHead in 0..<c.kvHeadCount {
@@ -369,46 +371,47 @@ final class ForwardPass {
                     (stacked + (g * rows + r) * hd).update(from: q.pointer + (r0 + r) * qStride + head * hd, count: hd)
                 }
             }
-            // scores[group · rows][keys] = stacked · K[0..<keys, kvHead]ᵀ
-            BLAS.matmulTransposedB(stacked, keyStore + kvHead * hd, s, m: group * rows, n: keys, k: hd,
-                                   lda: hd, ldb: kvStride, ldc: keys)
+            // scores[group · rows][width] = stacked · K[keyStart..<keys, kvHead]ᵀ (column j is key keyStart + j)
+            BLAS.matmulTransposedB(stacked, keyStore + keyStart * kvStride + kvHead * hd, s, m: group * rows, n: width, k: hd,
+                                   lda: hd, ldb: kvStride, ldc: width)
             for r in 0..<rows {
                 let position = offset + r0 + r
                 let first = window.map { max(0, position - $0 + 1) } ?? 0
+                let (lo, hi) = (first - keyStart, position - keyStart)  // this row's keys, as columns
                 for g in 0..<group {
                     let h = kvHead * group + g
-                    let row = s + (g * rows + r) * keys
+                    let row = s + (g * rows + r) * width
                     var rowScale = scale
                     if let softcap {
-                        for j in first...position { row[j] = softcap * tanh(row[j] * scale / softcap) }
+                        for j in lo...hi { row[j] = softcap * tanh(row[j] * scale / softcap) }
                         rowScale = 1
                     }
-                    rat_softmax_row(row + first, Int32(position - first + 1), rowScale, keep.map { $0 + first })
-                    if first > 0 { row.update(repeating: 0, count: first) }
-                    if position + 1 < keys { (row + position + 1).update(repeating: 0, count: keys - position - 1) }
+                    rat_softmax_row(row + lo, Int32(hi - lo + 1), rowScale, keep.map { $0 + first })
+                    if lo > 0 { row.update(repeating: 0, count: lo) }
+                    if hi + 1 < width { (row + hi + 1).update(repeating: 0, count: width - hi - 1) }
                     guard let capture, let kept else { continue }
                     let local = r0 + r
                     switch capture {
                     case .none:
-                        (kept + (h * n + local) * total).update(from: row, count: position + 1)
+                        (kept + (h * n + local) * total + keyStart).update(from: row, count: hi + 1)
                     case .mean:
                         // Heads are added in order, as torch's mean does.
-                        let dst = kept + local * total
-                        for j in 0...position { dst[j] += row[j] }
+                        let dst = kept + local * total + keyStart
+                        for j in 0...hi { dst[j] += row[j] }
                     case .max:
-                        let dst = kept + local * total
+                        let dst = kept + local * total + keyStart
                         if h == 0 {
-                            dst.update(from: row, count: position + 1)
+                            dst.update(from: row, count: hi + 1)
                         } else {
-                            for j in 0...position { dst[j] = max(dst[j], row[j]) }
+                            for j in 0...hi { dst[j] = max(dst[j], row[j]) }
                         }
                     }
                 }
             }
             guard computeOutput else { continue }
-            // stacked[group · rows][hd] = P · V[0..<keys, kvHead], then back into the heads' columns.
-            BLAS.matmul(s, valueStore + kvHead * hd, stacked, m: group * rows, n: hd, k: keys,
-                        lda: keys, ldb: kvStride, ldc: hd)
+            // stacked[group · rows][hd] = P · V[keyStart..<keys, kvHead], then back into the heads' columns.
+            BLAS.matmul(s, valueStore + keyStart * kvStride + kvHead * hd, stacked, m: group * rows, n: hd, k: width,
+                        lda: width, ldb: kvStride, ldc: hd)
             for g in 0..<group {
                 let head = kvHead * group + g
                 for r in 0..<rows {
