@@ -2,7 +2,7 @@
 """Golden attention from transformers for rat's runtime on Gemma 3 270M (eager attention, float32).
 
 For gemma-3-270m-q4_k_m.gguf (fetched by scripts/fetch-assets.sh gemma3, loaded by transformers with
-gguf_file=, which dequantizes it in Python: a few minutes) writes every layer's attention (18 layers)
+gguf_file=, which dequantizes it in Python: about a minute) writes every layer's attention (18 layers)
 aggregated over heads with mean and with max:
   - four short texts: the lower triangle, per layer mean then max, as 16-bit fixed point
     (value * 65535, rounded: error <= 7.7e-6) to Fixtures/runtime/gemma3_t{i}.u16;
