@@ -9,6 +9,7 @@ import Glibc
 /// environment is present, reverse-attention on transformers with the same ids in the same run.
 ///
 ///   rat-bench --dequantize          (dequantization throughput over every weight)
+///   rat-bench --decode [--prompt 128] [--steps 32]   (KV-cache steps: prefill, then one token a step)
 ///   rat-bench [--model GGUF|FOLDER] [--sizes 128,512,2048] [--repeat 3] [--reference-python PATH | --no-reference]
 ///             [--reference-max 2048]
 ///
@@ -63,6 +64,23 @@ func option(_ name: String) -> String? {
 let cache = ProcessInfo.processInfo.environment["RAT_CACHE"] ?? (NSHomeDirectory() + "/.cache/rat")
 let modelPath = option("--model") ?? cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 let repeats = Int(option("--repeat") ?? "3") ?? 3
+
+// Generation-shaped work: a prefill, then one-token steps on the KV cache with the last
+// position's logits (weights kept, so the steps time the arithmetic, not the first conversion).
+if arguments.contains("--decode") {
+    let model = try CausalLanguageModel(path: modelPath, residency: .cached)
+    let prompt = Int(option("--prompt") ?? "128") ?? 128, steps = Int(option("--steps") ?? "32") ?? 32
+    let ids = benchIDs(prompt + steps, vocabulary: model.config.vocabularySize)
+    _ = try model.run(Array(ids.prefix(8)), plan: PassPlan(logits: .lastPosition))  // converts the weights
+    let cache = KVCache(for: model, capacity: prompt + steps)
+    let prefill = try seconds { _ = try model.run(Array(ids.prefix(prompt)), plan: PassPlan(logits: .lastPosition), cache: cache) }
+    let decode = try seconds {
+        for p in prompt..<(prompt + steps) { _ = try model.run([ids[p]], plan: PassPlan(logits: .lastPosition), cache: cache) }
+    }
+    print(String(format: "%@: prefill %d tokens %.3f s; %d steps %.1f ms/token (%.1f tokens/s)", model.architecture.family,
+                 prompt, prefill, steps, decode / Double(steps) * 1000, Double(steps) / decode))
+    exit(0)
+}
 
 // Dequantization throughput: every weight of the model once.
 if arguments.contains("--dequantize") {

@@ -34,6 +34,9 @@ final class ForwardPass {
     let rowRanges: [Range<Int>]
     /// Query rows per attention block: small enough that every worker gets several blocks.
     let blockRows: Int
+    /// When too few rows to split (a generation step), each product's output columns are split
+    /// over this many workers instead.
+    let columnWorkers: Int
 
     // Activations, row-major [n][...].
     let x: FloatBuffer              // residual stream [n][hidden]
@@ -68,7 +71,9 @@ final class ForwardPass {
         offset = cache?.count ?? 0
         self.cache = cache
         keyMask = attentionMask.map { mask in mask.prefix(ids.count).map { $0 ? 1 : 0 } } ?? []
-        workers = max(1, min(model.threads ?? computeThreads, n / 16))
+        let threads = model.threads ?? computeThreads
+        workers = max(1, min(threads, n / 16))
+        columnWorkers = workers == 1 ? threads : 1
         rowRanges = evenRanges(n, parts: workers)
         blockRows = max(16, min(128, n / (4 * workers)))
         let qWidth = c.headCount * c.headDim, kvWidth = c.kvHeadCount * c.headDim
@@ -435,12 +440,18 @@ final class ForwardPass {
         _ rows: Range<Int>, _ input: UnsafePointer<Float>, _ inputs: Int, _ weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, _ outputs: Int
     ) {
-        let out = output + rows.lowerBound * outputs
-        BLAS.matmulTransposedB(input + rows.lowerBound * inputs, weight, out, m: rows.count, n: outputs, k: inputs)
-        guard let bias else { return }
-        for r in 0..<rows.count {
-            let row = out + r * outputs
-            for j in 0..<outputs { row[j] += bias[j] }
+        let out = output + rows.lowerBound * outputs, source = input + rows.lowerBound * inputs
+        let parts = outputs >= 512 ? columnWorkers : 1
+        let columns = evenRanges(outputs, parts: parts)
+        parallelWorkers(parts) { part in
+            let cols = columns[part]
+            BLAS.matmulTransposedB(source, weight + cols.lowerBound * inputs, out + cols.lowerBound, m: rows.count, n: cols.count,
+                                   k: inputs, ldc: outputs)
+            guard let bias else { return }
+            for r in 0..<rows.count {
+                let row = out + r * outputs
+                for j in cols { row[j] += bias[j] }
+            }
         }
     }
 
