@@ -135,6 +135,13 @@ SPECS = [
          torch.bfloat16, 1008, "Qwen3-MoE: 4 experts, top-2 of softmax, renormalized (norm_topk_prob), "
          "moe_intermediate 32 (feed_forward_length 48 is unused), every layer sparse (mlp_only_layers=[]: a dense "
          "layer cannot be written to a qwen3moe GGUF, see notes), tied, bf16", "qwen3moe"),
+    spec("qwen3_moe_dense", "qwen3_moe", "Qwen3MoeForCausalLM", "Qwen3MoeConfig",
+         c(tie_word_embeddings=True, head_dim=16, intermediate_size=48, moe_intermediate_size=32,
+           num_experts=4, num_experts_per_tok=2, norm_topk_prob=False, decoder_sparse_step=1,
+           mlp_only_layers=[1], rope_parameters={"rope_type": "default", "rope_theta": 10000.0}),
+         torch.float32, 1016, "Qwen3-MoE with a dense MLP on layer 1 (mlp_only_layers) and top-k weights not "
+         "renormalized (norm_topk_prob false), f32", None,
+         gguf_note="llama.cpp's qwen3moe has no dense feed-forward tensors, so a dense layer cannot be written"),
     spec("mixtral", "mixtral", "MixtralForCausalLM", "MixtralConfig",
          c(tie_word_embeddings=True, num_local_experts=4, num_experts_per_tok=2, sliding_window=None,
            rope_parameters={"rope_type": "default", "rope_theta": 1000000.0}),
