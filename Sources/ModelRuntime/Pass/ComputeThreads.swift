@@ -1,14 +1,35 @@
 import Foundation
 
-/// How many threads the forward pass uses (`--threads`); nil = one per core.
-nonisolated(unsafe) var computeThreadCount: Int? = nil
+/// The process-wide default thread count (`--threads`); a model's own `threads` overrides it.
+/// Behind a lock, so setting it while passes run elsewhere is safe.
+private let defaultThreads = LockedValue<Int?>(nil)
 
-/// Sets the number of threads for the forward pass (`--threads`).
+/// Sets the default number of threads for forward passes and dequantization (`--threads`).
 public func setComputeThreads(_ count: Int) {
-    computeThreadCount = max(1, count)
+    defaultThreads.set(max(1, count))
 }
 
-var computeThreads: Int { computeThreadCount ?? ProcessInfo.processInfo.activeProcessorCount }
+var computeThreads: Int { defaultThreads.get() ?? ProcessInfo.processInfo.activeProcessorCount }
+
+/// A value read and written under a lock.
+final class LockedValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func get() -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+
+    func set(_ new: Value) {
+        lock.lock()
+        defer { lock.unlock() }
+        value = new
+    }
+}
 
 /// Runs `body(worker)` for `0..<workers` at once and returns when all are done.
 func parallelWorkers(_ workers: Int, _ body: (Int) -> Void) {
