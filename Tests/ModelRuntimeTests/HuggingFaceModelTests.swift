@@ -101,7 +101,7 @@ import Testing
             .write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         #expect(message()!.contains("unsupported architecture \"MambaForCausalLM\""))
         try "{\"hidden_size\": 8}".write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
-        #expect(message()!.contains("unsupported architecture \"(none)\" (rat runs: llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, gemma3_text, phi3, gpt2, olmo2, smollm3)"))
+        #expect(message()!.contains("unsupported architecture \"(none)\" (rat runs: llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, gemma3_text, gemma3, phi3, gpt2, olmo2, smollm3)"))
         try "{\"model_type\": \"llama\", \"hidden_size\": 8}".write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         #expect(message()!.contains("missing \"num_attention_heads\""))
     }

@@ -63,6 +63,46 @@ enum Gemma3: ArchitectureFamily {
     }
 }
 
+/// Gemma 3 4B / 12B / 27B as published: `Gemma3ForConditionalGeneration`, a vision tower beside
+/// the Gemma 3 text model. rat runs the text model: its config is `text_config` (missing keys take
+/// transformers' `Gemma3TextConfig` defaults, as the published configs rely on), its tensors sit
+/// under `language_model.model.` (as checkpoints are saved) or `model.language_model.`
+/// (transformers 5 in memory). GGUF conversions of these are plain `gemma3`.
+enum Gemma3Multimodal: ArchitectureFamily {
+    static let huggingFaceNames = ["gemma3", "Gemma3ForConditionalGeneration"]
+    static let ggufNames: [String] = []
+
+    /// `Gemma3TextConfig`'s defaults (transformers 5.24) for the keys the published configs omit.
+    static var textDefaults: [String: Any] { [
+        "vocab_size": 262_208, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256,
+        "rms_norm_eps": 1e-6, "query_pre_attn_scalar": 256, "sliding_window": 4096, "max_position_embeddings": 131_072,
+        "hidden_activation": "gelu_pytorch_tanh", "rope_theta": 1_000_000.0, "rope_local_base_freq": 10_000.0,
+        "tie_word_embeddings": true,
+    ] }
+
+    static func describe(_ v: ConfigValues) throws -> ArchitectureDescription {
+        guard let text = try v.object(hf: "text_config") else {
+            throw ModelError("\(v.file): a Gemma 3 multimodal config without \"text_config\"")
+        }
+        var json = textDefaults
+        for (key, value) in text.json { json[key] = value }
+        if json["tie_word_embeddings"] == nil, let tied = v.json["tie_word_embeddings"] { json["tie_word_embeddings"] = tied }
+        return try Gemma3.describe(ConfigValues(json: json, file: v.file))
+    }
+
+    static func source(_ role: TensorRole, layer: Int, _ d: ArchitectureDescription, format: ConfigValues.Format,
+                       store: WeightStore) -> TensorSource? {
+        guard var s = HuggingFaceNames.sandwich(role, layer: layer) else { return nil }
+        let saved = store.contains("language_model.model.embed_tokens.weight")
+        if role == .output {
+            s.name = saved ? "language_model.lm_head.weight" : "lm_head.weight"
+        } else {
+            s.name = (saved ? "language_model.model." : "model.language_model.") + s.name.dropFirst("model.".count)
+        }
+        return s
+    }
+}
+
 /// What Gemma 2 and 3 share.
 enum Gemma {
     static func describe(_ v: ConfigValues, family: String, localPattern: @escaping (Int) -> Bool) throws -> ArchitectureDescription {

@@ -2,7 +2,7 @@
 /// to its file (mlx-swift-lm's `LLMTypeRegistry`). One line per family.
 enum ArchitectureRegistry {
     static let families: [any ArchitectureFamily.Type] = [
-        Llama.self, Mistral.self, Mixtral.self, Qwen2.self, Qwen3.self, Qwen3MoE.self, Gemma2.self, Gemma3.self,
+        Llama.self, Mistral.self, Mixtral.self, Qwen2.self, Qwen3.self, Qwen3MoE.self, Gemma2.self, Gemma3.self, Gemma3Multimodal.self,
         Phi3.self, GPT2.self, Olmo2.self, SmolLM3.self,
     ]
 
