@@ -54,23 +54,41 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
             ids: inputIDs, layer: resolvedLayer, aggregation: aggHeads, lastPosition: target, attentionMask: mask)
         let attentionTime = Date().timeIntervalSince(start)
 
+        let searchStart = Date()
+        let (result, warnings) = try searchResult(
+            attention: attention, inputIDs: inputIDs, target: target, mask: mask, topBeam: topBeam, topK: topK,
+            minAttn: minAttn, aggHeads: aggHeads, normalization: normalization, stopAtBOS: stopAtBOS,
+            bosTokenID: bosTokenID, search: search, text: text)
+        lastTimings = ["attention": attentionTime, "search": Date().timeIntervalSince(searchStart)]
+        return (result, warnings)
+    }
+
+    /// Path search from `target` over rows `0...target` of `attention` (which may hold more), and
+    /// the `TraceResult` over the tokens of `inputIDs`.
+    func searchResult(
+        attention: AttentionCapture, inputIDs: [Int], target: Int, mask: [Bool], topBeam: Int, topK: Int, minAttn: Double,
+        aggHeads: HeadAggregation, normalization: LengthNormalization, stopAtBOS: Bool, bosTokenID: Int?,
+        search: SearchMode, text: String?
+    ) throws -> (result: TraceResult, warnings: [String]) {
         let bosID = bosTokenID ?? tokenizer.bosTokenID
         let bosPositions = stopAtBOS ? bosID.map { id in inputIDs.indices.filter { inputIDs[$0] == id } } ?? [] : []
+        let size = target + 1
         let options = PathSearchOptions(
             targetPosition: target, topBeam: topBeam, topK: topK, minAttention: minAttn,
             lengthNormalization: normalization, stopAtBOS: stopAtBOS, bosPositions: bosPositions,
-            mask: Array(mask.prefix(attention.size)))
+            mask: Array(mask.prefix(size)))
         // The matrix covers positions 0...target; the paths never go past the target.
-        let matrix = try AttentionMatrix(size: attention.size, values: attention.values)
-        let searchStart = Date()
+        var values = [Float](repeating: 0, count: size * size)
+        for r in 0..<size {
+            values.replaceSubrange((r * size)..<((r + 1) * size), with: attention.values[(r * attention.size)..<(r * attention.size + size)])
+        }
+        let matrix = try AttentionMatrix(size: size, values: values)
         let found = try searchPaths(in: matrix, options: options, mode: search)
-        let searchTime = Date().timeIntervalSince(searchStart)
         let tokens = inputIDs.map(tokenizer.tokenString)
         let settings = TraceSettings(aggHeads: aggHeads, model: model.path, text: text)
         // The tokens cover the whole sequence, so seq_len is the text's length, not the matrix's.
         let result = try TraceResult(
-            search: found, tokens: tokens, tokenIDs: inputIDs, layer: resolvedLayer, options: options, extraSettings: settings)
-        lastTimings = ["attention": attentionTime, "search": searchTime]
+            search: found, tokens: tokens, tokenIDs: inputIDs, layer: attention.layer, options: options, extraSettings: settings)
         return (result, found.warnings)
     }
 

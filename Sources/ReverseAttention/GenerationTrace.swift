@@ -1,0 +1,60 @@
+import Foundation
+
+/// What `ReverseAttentionTracer.generate` returns: the prompt, what the model wrote, and for each
+/// written token the paths back from the position that predicted it.
+public struct GenerationTrace: Sendable, Encodable {
+    public let promptIDs: [Int]
+    public let generatedIDs: [Int]
+    /// The generated ids decoded.
+    public let text: String
+    public let finishReason: FinishReason
+    /// One per generated token: over the prompt and the generated tokens up to it, traced from the
+    /// token's predecessor position (its output distribution produced the token).
+    public let traces: [TraceResult]
+    public let timings: [String: Double]
+
+    enum CodingKeys: String, CodingKey {
+        case promptIDs = "prompt_ids", generatedIDs = "generated_ids", text, finishReason = "finish_reason", traces, timings
+    }
+}
+
+extension ReverseAttentionTracer {
+    /// Generates greedily (or with `choose`) after `promptIDs`, keeping the traced layer's rows
+    /// from the generation's own passes, then traces every generated token from its predecessor
+    /// position with the same options as `trace` (no second pass over the text). Stops at the
+    /// tokenizer's end-of-sequence id unless `endOfSequence` says otherwise.
+    public func generate(
+        promptIDs: [Int], maxNewTokens: Int = 64, endOfSequence: Set<Int>? = nil, layer: Int = -1,
+        aggHeads: HeadAggregation = .mean, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,
+        lengthNorm: String = "avg_logprob", stopAtBOS: Bool = true, bosTokenID: Int? = nil, search: SearchMode = .beam,
+        choose: (([Float], [Int]) -> Int)? = nil, onToken: (Int) -> Bool = { _ in true }
+    ) throws -> GenerationTrace {
+        guard topBeam >= 1 else { throw TraceError("top_beam must be >= 1, got \(topBeam)") }
+        guard topK >= 1 else { throw TraceError("top_k must be >= 1, got \(topK)") }
+        guard aggHeads != .none else {
+            throw TraceError("agg_heads 'none' is not supported for beam search. Use 'mean' or 'max' to aggregate attention heads.")
+        }
+        let normalization = try LengthNormalization(parsing: lengthNorm)
+        let stops = endOfSequence ?? Set([tokenizer.eosTokenID].compactMap { $0 })
+        let generation = try model.generate(
+            promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: stops, capture: (layer, aggHeads),
+            choose: choose ?? { logits, _ in greedyToken(logits) }, onToken: onToken)
+        let searchStart = Date()
+        var traces: [TraceResult] = []
+        for (i, _) in generation.generatedIDs.enumerated() {
+            let ids = promptIDs + generation.generatedIDs.prefix(i + 1)
+            let (result, _) = try searchResult(
+                attention: generation.attention!, inputIDs: ids, target: promptIDs.count + i - 1,
+                mask: Array(repeating: true, count: ids.count), topBeam: topBeam, topK: topK, minAttn: minAttn,
+                aggHeads: aggHeads, normalization: normalization, stopAtBOS: stopAtBOS, bosTokenID: bosTokenID,
+                search: search, text: nil)
+            traces.append(result)
+        }
+        let decode = generation.decodeSeconds
+        return GenerationTrace(
+            promptIDs: promptIDs, generatedIDs: generation.generatedIDs, text: tokenizer.decode(generation.generatedIDs),
+            finishReason: generation.finishReason, traces: traces,
+            timings: ["prefill_s": generation.prefillSeconds, "decode_s": decode, "search_s": Date().timeIntervalSince(searchStart),
+                      "tokens_per_s": decode > 0 ? Double(generation.generatedIDs.count) / decode : 0])
+    }
+}
