@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import ReverseAttention
+
+/// `rat generate`: the model writes after a prompt (greedy, on the KV cache), the text streams to
+/// stdout, and every written token is traced back from the position that predicted it.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate text with the model and trace the attention paths behind every token it wrote.",
+        discussion: """
+            Decoding is greedy. The traced layer's attention comes from the generation's own passes \
+            (no second pass); each generated token is traced from its predecessor, whose output \
+            distribution produced it.
+
+            Examples:
+              rat generate --prompt "The quick brown fox" --max-new-tokens 16 --show-paths
+              rat generate --model Qwen/Qwen2-0.5B --ids 785,3974,13876 --layer 12 --json > generation.json
+            """
+    )
+
+    @Option(help: "A GGUF file, a HuggingFace folder, or a repo id in the local HuggingFace cache (default: SmolLM2-135M-Instruct).")
+    var model: String?
+
+    @Option(help: "The prompt, tokenized by the model's tokenizer.")
+    var prompt: String?
+
+    @Option(name: .customLong("prompt-file"), help: "Read the prompt from a file instead.")
+    var promptFile: String?
+
+    @Option(help: "The prompt as comma-separated token ids.")
+    var ids: String?
+
+    @Option(name: .customLong("max-new-tokens"), parsing: .unconditional, help: "The most tokens to write.")
+    var maxNewTokens: Int = 64
+
+    @Flag(name: .customLong("ignore-eos"), help: "Do not stop at the end-of-sequence token.")
+    var ignoreEOS = false
+
+    @Option(parsing: .unconditional, help: "Layer whose attention is traced; negative counts from the end.")
+    var layer: Int = -1
+
+    @Option(name: .customLong("agg-heads"), help: "Combine the heads with mean or max.")
+    var aggHeads: HeadAggregation = .mean
+
+    @Option(name: .customLong("top-beam"), parsing: .unconditional, help: "Paths to keep per generated token.")
+    var topBeam: Int = 5
+
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Predecessors considered at each step.")
+    var topK: Int = 5
+
+    @Option(name: .customLong("min-attn"), parsing: .unconditional, help: "Never follow attention below this value.")
+    var minAttn: Double = 0
+
+    @Option(name: .customLong("length-norm"), help: "Path score normalization: none, avg_logprob, sqrt or pow:ALPHA.")
+    var lengthNorm: String = "avg_logprob"
+
+    @Flag(name: .customLong("no-stop-at-bos"), help: "Do not end paths at BOS tokens.")
+    var noStopAtBOS = false
+
+    @Option(name: .customLong("search"), help: "beam (the reference's) or exact.")
+    var search: SearchMode = .beam
+
+    @Flag(name: .customLong("show-paths"), help: "After the text, print each generated token's paths.")
+    var showPaths = false
+
+    @Flag(help: "Print {prompt_ids, generated_ids, text, finish_reason, traces, timings} as JSON instead of streaming the text.")
+    var json = false
+
+    @OptionGroup var runtime: RuntimeOptionGroup
+
+    func validate() throws {
+        guard [prompt, promptFile, ids].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give the prompt as --prompt, --prompt-file or --ids (one of them)")
+        }
+        guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be >= 1, got \(maxNewTokens)") }
+        guard topBeam >= 1 else { throw ValidationError("--top-beam must be >= 1, got \(topBeam)") }
+        guard topK >= 1 else { throw ValidationError("--top-k must be >= 1, got \(topK)") }
+        guard aggHeads != .none else { throw ValidationError("--agg-heads none cannot be traced: use mean or max") }
+        _ = try LengthNormalization(parsing: lengthNorm)
+    }
+
+    func run() throws {
+        runtime.apply()
+        let modelName = try model ?? DefaultModel.path()
+        let started = Date()
+        let tracer = try ReverseAttentionTracer(loading: modelName, residency: runtime.weights)
+        let load = Date().timeIntervalSince(started)
+        let promptIDs: [Int]
+        if let ids {
+            promptIDs = try ids.split(separator: ",").map { part in
+                guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else { throw TraceError("--ids: '\(part)' is not a token id") }
+                return id
+            }
+        } else {
+            var text = prompt ?? ""
+            if let promptFile {
+                do { text = try String(contentsOfFile: promptFile, encoding: .utf8) } catch {
+                    throw TraceError("--prompt-file: cannot read '\(promptFile)': \(error.localizedDescription)")
+                }
+            }
+            promptIDs = tracer.tokenizer.encode(text)
+        }
+        guard !promptIDs.isEmpty else { throw TraceError("the prompt is empty: nothing to generate from") }
+        var written: [Int] = [], shown = ""
+        let out = FileHandle.standardOutput
+        let result = try tracer.generate(
+            promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: layer,
+            aggHeads: aggHeads, topBeam: topBeam, topK: topK, minAttn: minAttn, lengthNorm: lengthNorm,
+            stopAtBOS: !noStopAtBOS, search: search,
+            onToken: { id in
+                guard !json else { return true }
+                // Decode everything so far and print what is new, so multi-byte characters split over
+                // tokens appear whole.
+                written.append(id)
+                let text = tracer.tokenizer.decode(written)
+                if text.hasPrefix(shown) {
+                    out.write(Data(text.dropFirst(shown.count).utf8))
+                    shown = text
+                }
+                return true
+            })
+        if json {
+            var timings = result.timings
+            timings["load_s"] = load
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            var data = try encoder.encode(result)
+            // Timings with the load added (the library does not know it).
+            if var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                object["timings"] = timings
+                data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            }
+            out.write(data)
+            out.write(Data("\n".utf8))
+        } else {
+            out.write(Data("\n".utf8))
+            if showPaths {
+                for (i, trace) in result.traces.enumerated() {
+                    print("token \(i + 1) \(tracer.tokenizer.tokenString(result.generatedIDs[i]).debugDescription), from position \(trace.targetPos):")
+                    for line in trace.pathsText { print("  \(line)") }
+                }
+            }
+        }
+        printError(String(format: "generated %d tokens (%@) in %.2f s: load %.2f s, prefill %.2f s, decode %.2f s (%.1f tokens/s), tracing %.3f s",
+                          result.generatedIDs.count, result.finishReason.rawValue, Date().timeIntervalSince(started), load,
+                          result.timings["prefill_s"] ?? 0, result.timings["decode_s"] ?? 0, result.timings["tokens_per_s"] ?? 0,
+                          result.timings["search_s"] ?? 0))
+    }
+}

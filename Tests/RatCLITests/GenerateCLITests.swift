@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// `rat generate` end to end, and its one-line errors.
+@Suite struct GenerateCLITests {
+    /// transformers' greedy generation writes " with a quick brown bear." after this prompt
+    /// (Fixtures/generation/greedy.json); the text streams to stdout, the paths follow.
+    @Test(.enabled(if: haveSmolLM2)) func generatesStreamsAndTraces() throws {
+        let run = try runRat(["generate", "--model", smolLM2, "--prompt", "The quick brown fox", "--max-new-tokens", "6", "--show-paths"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix(" with a quick brown bear.\n"))
+        #expect(run.stdout.contains("token 1 \"·with\", from position 3:") || run.stdout.contains("token 1 \" with\", from position 3:"), "\(run.stdout)")
+        #expect(run.stderr.contains("generated 6 tokens (length)"))
+        let json = try runRat(["generate", "--model", smolLM2, "--ids", "504,2365,6354,16438", "--max-new-tokens", "3", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect(object["prompt_ids"] as? [Int] == [504, 2365, 6354, 16438])
+        #expect((object["generated_ids"] as? [Int])?.count == 3 && (object["traces"] as? [Any])?.count == 3)
+        #expect(object["finish_reason"] as? String == "length")
+        #expect((object["timings"] as? [String: Double])?["load_s"] != nil)
+    }
+
+    @Test func badInputsFailWithOneClearLine() throws {
+        let cases: [([String], String)] = [
+            (["generate", "--prompt", "hi", "--ids", "1"], "give the prompt as --prompt, --prompt-file or --ids (one of them)"),
+            (["generate", "--prompt", "hi", "--max-new-tokens", "0"], "--max-new-tokens must be >= 1, got 0"),
+            (["generate", "--prompt", "hi", "--max-new-tokens", "-3"], "--max-new-tokens must be >= 1, got -3"),
+            (["generate", "--prompt", "hi", "--agg-heads", "none"], "--agg-heads none cannot be traced"),
+            (["generate", "--model", "/nonexistent/m.gguf", "--prompt", "hi"], "no such file or folder"),
+        ]
+        for (arguments, message) in cases {
+            let run = try runRat(arguments)
+            #expect(run.status != 0 && run.stderr.contains(message), "\(arguments): \(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count <= 3, "\(arguments): \(run.stderr)")
+        }
+        if haveSmolLM2 {
+            let empty = try runRat(["generate", "--model", smolLM2, "--prompt", ""])
+            #expect(empty.status == 1 && empty.stderr.contains("the prompt is empty"), "\(empty.stderr)")
+            let long = try runRat(["generate", "--model", smolLM2, "--ids", "1,2", "--max-new-tokens", "9000"])
+            #expect(long.status == 1 && long.stderr.contains("longer than the model's context of 8192 positions"), "\(long.stderr)")
+        }
+    }
+}
