@@ -9,12 +9,14 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate text with the model and trace the attention paths behind every token it wrote.",
         discussion: """
-            Decoding is greedy. The traced layer's attention comes from the generation's own passes \
+            Decoding is greedy unless --temperature is above 0 (then --sample-top-k, --top-p, \
+            --min-p and --repetition-penalty apply in transformers' order, with --seed). The traced layer's attention comes from the generation's own passes \
             (no second pass); each generated token is traced from its predecessor, whose output \
             distribution produced it.
 
             Examples:
               rat generate --prompt "The quick brown fox" --max-new-tokens 16 --show-paths
+              rat generate --prompt "Once upon a time" --temperature 0.8 --top-p 0.9 --seed 7
               rat generate --model Qwen/Qwen2-0.5B --ids 785,3974,13876 --layer 12 --json > generation.json
             """
     )
@@ -36,6 +38,29 @@ struct GenerateCommand: ParsableCommand {
 
     @Flag(name: .customLong("ignore-eos"), help: "Do not stop at the end-of-sequence token.")
     var ignoreEOS = false
+
+    @Option(parsing: .unconditional, help: "Sampling temperature; 0 = greedy (the highest logit).")
+    var temperature: Double = 0
+
+    @Option(name: .customLong("sample-top-k"), parsing: .unconditional, help: "Sample among the k most likely tokens (0 = all).")
+    var sampleTopK: Int = 0
+
+    @Option(name: .customLong("top-p"), parsing: .unconditional, help: "Sample among the most likely tokens holding this much probability (1 = all).")
+    var topP: Double = 1
+
+    @Option(name: .customLong("min-p"), parsing: .unconditional, help: "Drop tokens below this fraction of the top token's probability (0 = none).")
+    var minP: Double = 0
+
+    @Option(name: .customLong("repetition-penalty"), parsing: .unconditional, help: "Penalize tokens already in the sequence (1 = none).")
+    var repetitionPenalty: Double = 1
+
+    @Option(parsing: .unconditional, help: "Seed of the sampler: the same seed gives the same tokens, on any thread count.")
+    var seed: UInt64 = 0
+
+    var sampling: SamplingOptions {
+        SamplingOptions(temperature: temperature, topK: sampleTopK, topP: topP, minP: minP,
+                        repetitionPenalty: repetitionPenalty, seed: seed)
+    }
 
     @Option(parsing: .unconditional, help: "Layer whose attention is traced; negative counts from the end.")
     var layer: Int = -1
@@ -78,6 +103,7 @@ struct GenerateCommand: ParsableCommand {
         guard topK >= 1 else { throw ValidationError("--top-k must be >= 1, got \(topK)") }
         guard aggHeads != .none else { throw ValidationError("--agg-heads none cannot be traced: use mean or max") }
         _ = try LengthNormalization(parsing: lengthNorm)
+        do { try sampling.validate() } catch { throw ValidationError(error.message) }
     }
 
     func run() throws {
@@ -103,11 +129,13 @@ struct GenerateCommand: ParsableCommand {
         }
         guard !promptIDs.isEmpty else { throw TraceError("the prompt is empty: nothing to generate from") }
         var written: [Int] = [], shown = ""
+        var sampler = try Sampler(sampling)
         let out = FileHandle.standardOutput
         let result = try tracer.generate(
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: layer,
             aggHeads: aggHeads, topBeam: topBeam, topK: topK, minAttn: minAttn, lengthNorm: lengthNorm,
             stopAtBOS: !noStopAtBOS, search: search,
+            choose: { logits, sequence in sampler.next(logits: logits, previous: sequence) },
             onToken: { id in
                 guard !json else { return true }
                 // Decode everything so far and print what is new, so multi-byte characters split over

@@ -20,12 +20,27 @@ import Testing
         #expect((object["timings"] as? [String: Double])?["load_s"] != nil)
     }
 
+    /// The same seed writes the same tokens whatever the thread count; another seed, other tokens.
+    @Test(.enabled(if: haveSmolLM2)) func samplingIsReproducible() throws {
+        func ids(_ extra: [String]) throws -> [Int] {
+            let run = try runRat(["generate", "--model", smolLM2, "--prompt", "Once upon a time", "--max-new-tokens", "12",
+                                  "--temperature", "1.2", "--top-p", "0.95", "--json"] + extra)
+            #expect(run.status == 0, "\(run.stderr)")
+            return (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any])["generated_ids"] as! [Int]
+        }
+        let a = try ids(["--seed", "7"]), b = try ids(["--seed", "7", "--threads", "1"]), c = try ids(["--seed", "8"])
+        #expect(a == b && a.count == 12)
+        #expect(a != c)
+    }
+
     @Test func badInputsFailWithOneClearLine() throws {
         let cases: [([String], String)] = [
             (["generate", "--prompt", "hi", "--ids", "1"], "give the prompt as --prompt, --prompt-file or --ids (one of them)"),
             (["generate", "--prompt", "hi", "--max-new-tokens", "0"], "--max-new-tokens must be >= 1, got 0"),
             (["generate", "--prompt", "hi", "--max-new-tokens", "-3"], "--max-new-tokens must be >= 1, got -3"),
             (["generate", "--prompt", "hi", "--agg-heads", "none"], "--agg-heads none cannot be traced"),
+            (["generate", "--prompt", "hi", "--top-p", "0"], "top-p must be in (0, 1]"),
+            (["generate", "--prompt", "hi", "--temperature", "-1"], "temperature"),
             (["generate", "--model", "/nonexistent/m.gguf", "--prompt", "hi"], "no such file or folder"),
         ]
         for (arguments, message) in cases {
