@@ -68,23 +68,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("agg-heads"), help: "Combine the heads with mean or max.")
     var aggHeads: HeadAggregation = .mean
 
-    @Option(name: .customLong("top-beam"), parsing: .unconditional, help: "Paths to keep per generated token.")
-    var topBeam: Int = 5
-
-    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Predecessors considered at each step.")
-    var topK: Int = 5
-
-    @Option(name: .customLong("min-attn"), parsing: .unconditional, help: "Never follow attention below this value.")
-    var minAttn: Double = 0
-
-    @Option(name: .customLong("length-norm"), help: "Path score normalization: none, avg_logprob, sqrt or pow:ALPHA.")
-    var lengthNorm: String = "avg_logprob"
-
-    @Flag(name: .customLong("no-stop-at-bos"), help: "Do not end paths at BOS tokens.")
-    var noStopAtBOS = false
-
-    @Option(name: .customLong("search"), help: "beam (the reference's) or exact.")
-    var search: SearchMode = .beam
+    @OptionGroup var paths: PathOptionGroup
 
     @Flag(name: .customLong("show-paths"), help: "After the text, print each generated token's paths.")
     var showPaths = false
@@ -99,10 +83,7 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("give the prompt as --prompt, --prompt-file or --ids (one of them)")
         }
         guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be >= 1, got \(maxNewTokens)") }
-        guard topBeam >= 1 else { throw ValidationError("--top-beam must be >= 1, got \(topBeam)") }
-        guard topK >= 1 else { throw ValidationError("--top-k must be >= 1, got \(topK)") }
         guard aggHeads != .none else { throw ValidationError("--agg-heads none cannot be traced: use mean or max") }
-        _ = try LengthNormalization(parsing: lengthNorm)
         do { try sampling.validate() } catch { throw ValidationError(error.message) }
     }
 
@@ -133,8 +114,8 @@ struct GenerateCommand: ParsableCommand {
         let out = FileHandle.standardOutput
         let result = try tracer.generate(
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: layer,
-            aggHeads: aggHeads, topBeam: topBeam, topK: topK, minAttn: minAttn, lengthNorm: lengthNorm,
-            stopAtBOS: !noStopAtBOS, search: search,
+            aggHeads: aggHeads, topBeam: paths.topBeam, topK: paths.topK, minAttn: paths.minAttn, lengthNorm: paths.lengthNorm,
+            stopAtBOS: !paths.noStopAtBOS, search: paths.search,
             choose: { logits, sequence in sampler.next(logits: logits, previous: sequence) },
             onToken: { id in
                 guard !json else { return true }

@@ -2,11 +2,7 @@ import ArgumentParser
 import ReverseAttention
 
 /// The path-search options every tracing command shares, with the reference's defaults.
-struct SearchOptionGroup: ParsableArguments {
-    @Option(name: .customLong("target-pos"), parsing: .unconditional,
-            help: "Position to trace back from; negative counts from the end (-1 = last token).")
-    var targetPos: Int = -1
-
+struct PathOptionGroup: ParsableArguments {
     @Option(name: .customLong("top-beam"), parsing: .unconditional, help: "Number of paths to keep and return (beam width).")
     var topBeam: Int = 5
 
@@ -33,6 +29,22 @@ struct SearchOptionGroup: ParsableArguments {
         guard minAttn.isFinite else { throw ValidationError("--min-attn must be a finite number") }
         _ = try LengthNormalization(parsing: lengthNorm)
     }
+}
+
+/// The path options and the position to trace back from (`rat trace`, `rat paths`).
+struct SearchOptionGroup: ParsableArguments {
+    @Option(name: .customLong("target-pos"), parsing: .unconditional,
+            help: "Position to trace back from; negative counts from the end (-1 = last token).")
+    var targetPos: Int = -1
+
+    @OptionGroup var paths: PathOptionGroup
+
+    var topBeam: Int { paths.topBeam }
+    var topK: Int { paths.topK }
+    var minAttn: Double { paths.minAttn }
+    var lengthNorm: String { paths.lengthNorm }
+    var noStopAtBOS: Bool { paths.noStopAtBOS }
+    var search: SearchMode { paths.search }
 
     func options(bosPositions: [Int], mask: [Bool]?) throws -> PathSearchOptions {
         PathSearchOptions(
