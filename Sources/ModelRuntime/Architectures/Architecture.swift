@@ -1,12 +1,14 @@
 /// One model family: how to read its config (both formats) and what its tensors are called.
 /// Adding a family is one file conforming to this plus one line in `ArchitectureRegistry`.
-protocol ArchitectureFamily {
+protocol ArchitectureFamily: SendableMetatype {
     /// HuggingFace `model_type` values (and `architectures` class names) of the family.
     static var huggingFaceNames: [String] { get }
     /// GGUF `general.architecture` values.
     static var ggufNames: [String] { get }
     /// The sizes, block and per-layer specs, from config.json or GGUF metadata.
     static func describe(_ values: ConfigValues) throws -> ArchitectureDescription
+    /// HuggingFace names by role (default: Llama's), for families whose `source` is the default.
+    static var huggingFaceNaming: @Sendable (TensorRole, Int) -> TensorSource? { get }
     /// Where each role's tensor is in this format; nil = the family has no such tensor.
     /// `store` tells prefixes apart where checkpoints differ (GPT-2's `transformer.`).
     static func source(_ role: TensorRole, layer: Int, _ d: ArchitectureDescription, format: ConfigValues.Format,
@@ -14,11 +16,13 @@ protocol ArchitectureFamily {
 }
 
 extension ArchitectureFamily {
+    static var huggingFaceNaming: @Sendable (TensorRole, Int) -> TensorSource? { HuggingFaceNames.llama }
+
     /// llama.cpp names every architecture's tensors alike (`TensorRole.ggufSource`); HuggingFace
     /// families mostly follow Llama's names.
     static func source(_ role: TensorRole, layer: Int, _ d: ArchitectureDescription, format: ConfigValues.Format,
                        store: WeightStore) -> TensorSource? {
-        format == .gguf ? role.ggufSource(layer: layer) : HuggingFaceNames.llama(role, layer: layer)
+        format == .gguf ? role.ggufSource(layer: layer) : huggingFaceNaming(role, layer)
     }
 }
 

@@ -10,18 +10,13 @@ enum Gemma2: ArchitectureFamily {
 
     static func describe(_ v: ConfigValues) throws -> ArchitectureDescription {
         var d = try Gemma.describe(v, family: "gemma2", localPattern: { ($0 + 1) % 2 != 0 })
-        d.block.attentionSoftcap = try v.optionalDouble(hf: "attn_logit_softcapping", gguf: "attn_logit_softcapping").map(Float.init)
-        d.block.finalLogitSoftcap = try v.optionalDouble(hf: "final_logit_softcapping", gguf: "final_logit_softcapping").map(Float.init)
         let rotary = try v.rotary(headDim: d.config.headDim, defaultBase: 10_000)
         d.config.ropeTheta = Float(rotary.base)
         for l in 0..<d.layers.count { d.layers[l].rotary = rotary }
         return d
     }
 
-    static func source(_ role: TensorRole, layer: Int, _ d: ArchitectureDescription, format: ConfigValues.Format,
-                       store: WeightStore) -> TensorSource? {
-        format == .gguf ? role.ggufSource(layer: layer) : HuggingFaceNames.sandwich(role, layer: layer)
-    }
+    static let huggingFaceNaming = HuggingFaceNames.sandwich
 }
 
 /// Gemma 3 (text): Gemma 2's block without soft-capping by default, RMSNorm (1 + w) of each query
@@ -36,8 +31,6 @@ enum Gemma3: ArchitectureFamily {
         guard pattern >= 1 else { throw ModelError("\(v.file): sliding_window_pattern \(pattern) must be at least 1") }
         var d = try Gemma.describe(v, family: "gemma3", localPattern: { ($0 + 1) % pattern != 0 })
         d.block.qkNorm = .perHead
-        d.block.attentionSoftcap = try v.optionalDouble(hf: "attn_logit_softcapping", gguf: "attn_logit_softcapping").map(Float.init)
-        d.block.finalLogitSoftcap = try v.optionalDouble(hf: "final_logit_softcapping", gguf: "final_logit_softcapping").map(Float.init)
         let headDim = d.config.headDim
         let global: RotarySpec, local: RotarySpec
         if v.isGGUF {
@@ -57,10 +50,7 @@ enum Gemma3: ArchitectureFamily {
         return d
     }
 
-    static func source(_ role: TensorRole, layer: Int, _ d: ArchitectureDescription, format: ConfigValues.Format,
-                       store: WeightStore) -> TensorSource? {
-        format == .gguf ? role.ggufSource(layer: layer) : HuggingFaceNames.sandwich(role, layer: layer)
-    }
+    static let huggingFaceNaming = HuggingFaceNames.sandwich
 }
 
 /// Gemma 3 4B / 12B / 27B as published: `Gemma3ForConditionalGeneration`, a vision tower beside
@@ -118,10 +108,12 @@ enum Gemma {
         let scalar = try v.optionalDouble(hf: "query_pre_attn_scalar", gguf: "attention.query_pre_attn_scalar") ?? Double(c.headDim)
         guard scalar > 0 else { throw ModelError("\(v.file): query_pre_attn_scalar \(scalar) must be positive") }
         c.tiedEmbeddings = try v.tied(default: true)
-        let block = BlockSpec(
+        var block = BlockSpec(
             norm: v.isGGUF ? .rms : .rmsPlusOne, normEpsilon: c.rmsNormEpsilon, normPlacement: .sandwich,
             positions: .rotary(pairing: .halves), attentionScale: Float(1 / scalar.squareRoot()),
             mlp: .gated(act, bias: false), embeddingScale: Float(c.hiddenSize).squareRoot())
+        block.attentionSoftcap = try v.optionalDouble(hf: "attn_logit_softcapping", gguf: "attn_logit_softcapping").map(Float.init)
+        block.finalLogitSoftcap = try v.optionalDouble(hf: "final_logit_softcapping", gguf: "final_logit_softcapping").map(Float.init)
         let windows = try v.layerWindows(count: c.layerCount, defaultPattern: localPattern)
         return ArchitectureDescription(family: family, config: c, block: block,
                                        layers: windows.map { LayerSpec(window: $0, rotary: nil) })

@@ -1,7 +1,7 @@
 /// HuggingFace's tensor names for the Llama-style checkpoints most families share
 /// (`model.layers.N.self_attn.q_proj.weight`); families with other names map their own.
 enum HuggingFaceNames {
-    static func llama(_ role: TensorRole, layer: Int) -> TensorSource? {
+    @Sendable static func llama(_ role: TensorRole, layer: Int) -> TensorSource? {
         let p = "model.layers.\(layer)."
         switch role {
         case .tokenEmbedding: return "model.embed_tokens.weight"
@@ -31,7 +31,7 @@ enum HuggingFaceNames {
 
     /// Gemma 2/3 and OLMo 2 name the norm after attention `post_attention_layernorm` (Llama's MLP
     /// input norm) and add `pre_feedforward_layernorm` / `post_feedforward_layernorm`.
-    static func sandwich(_ role: TensorRole, layer: Int) -> TensorSource? {
+    @Sendable static func sandwich(_ role: TensorRole, layer: Int) -> TensorSource? {
         let p = "model.layers.\(layer)."
         switch role {
         case .attentionPostNorm: return .init(p + "post_attention_layernorm.weight")

@@ -11,8 +11,5 @@ enum Olmo2: ArchitectureFamily {
         return d
     }
 
-    static func source(_ role: TensorRole, layer: Int, _ d: ArchitectureDescription, format: ConfigValues.Format,
-                       store: WeightStore) -> TensorSource? {
-        format == .gguf ? role.ggufSource(layer: layer) : HuggingFaceNames.sandwich(role, layer: layer)
-    }
+    static let huggingFaceNaming = HuggingFaceNames.sandwich
 }

@@ -6,9 +6,7 @@ enum Phi3: ArchitectureFamily {
     static let ggufNames = ["phi3"]
 
     static func describe(_ v: ConfigValues) throws -> ArchitectureDescription {
-        var d = try Llama.describe(v, family: "phi3", defaultTied: false, defaultBase: 10_000, bias: false, pairing: .halves)
-        d.block.outputBias = false
-        return d
+        try Llama.describe(v, family: "phi3", defaultTied: false, defaultBase: 10_000, bias: false, pairing: .halves)
     }
 
     static func source(_ role: TensorRole, layer: Int, _ d: ArchitectureDescription, format: ConfigValues.Format,

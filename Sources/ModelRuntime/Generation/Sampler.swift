@@ -155,7 +155,7 @@ public struct Sampler: Sendable {
     public mutating func next(logits: [Float], previous: [Int]) -> Int {
         precondition(!logits.isEmpty, "no logits to sample from")
         let scores = scores(logits: logits, previous: previous)
-        if options.isGreedy { return argmax(scores) }
+        if options.isGreedy { return greedyToken(scores) }
         let (weights, total) = softmaxWeights(scores)
         let target = generator.nextUnit() * total
         var cumulative = 0.0, last = 0
@@ -166,13 +166,6 @@ public struct Sampler: Sendable {
         }
         return last  // only if rounding left target at the total: the last kept id
     }
-}
-
-/// The highest score, ties to the lowest id.
-func argmax(_ scores: [Float]) -> Int {
-    var best = 0
-    for i in scores.indices where scores[i] > scores[best] { best = i }
-    return best
 }
 
 /// `exp(score - max)` in float64 (1 at the maximum, 0 where filtered) and their sum: the softmax

@@ -168,13 +168,8 @@ final class ForwardPass {
             let out = logits.baseAddress!
             if request == .lastPosition {
                 normalize(rows, x, into: xb, width: hidden, gain: gain, bias: bias)
-                let parts = max(1, min(model.threads ?? computeThreads, vocabulary / 4096))
-                let columns = evenRanges(vocabulary, parts: parts)
-                parallelWorkers(parts) { worker in
-                    let cols = columns[worker]
-                    BLAS.matmulTransposedB(xb.pointer + (n - 1) * hidden, head + cols.lowerBound * hidden, out + cols.lowerBound,
-                                           m: 1, n: cols.count, k: hidden, ldc: vocabulary)
-                }
+                product(xb.pointer + (n - 1) * hidden, head, into: out, rows: 1, inputs: hidden, outputs: vocabulary,
+                        parts: max(1, min(model.threads ?? computeThreads, vocabulary / 4096)))
             } else {
                 parallelWorkers(workers) { worker in
                     let rows = rowRanges[worker]
@@ -440,18 +435,27 @@ final class ForwardPass {
         _ rows: Range<Int>, _ input: UnsafePointer<Float>, _ inputs: Int, _ weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, _ outputs: Int
     ) {
-        let out = output + rows.lowerBound * outputs, source = input + rows.lowerBound * inputs
-        let parts = outputs >= 512 ? columnWorkers : 1
+        let out = output + rows.lowerBound * outputs
+        product(input + rows.lowerBound * inputs, weight, into: out, rows: rows.count, inputs: inputs, outputs: outputs,
+                parts: outputs >= 512 ? columnWorkers : 1)
+        guard let bias else { return }
+        for r in 0..<rows.count {
+            let row = out + r * outputs
+            for j in 0..<outputs { row[j] += bias[j] }
+        }
+    }
+
+    /// out[rows][outputs] = a[rows][inputs] · Wᵀ, the output columns split over `parts` workers
+    /// (for passes with too few rows to split, and the last position's LM head).
+    private func product(
+        _ a: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int,
+        inputs: Int, outputs: Int, parts: Int
+    ) {
         let columns = evenRanges(outputs, parts: parts)
         parallelWorkers(parts) { part in
             let cols = columns[part]
-            BLAS.matmulTransposedB(source, weight + cols.lowerBound * inputs, out + cols.lowerBound, m: rows.count, n: cols.count,
+            BLAS.matmulTransposedB(a, weight + cols.lowerBound * inputs, out + cols.lowerBound, m: rows, n: cols.count,
                                    k: inputs, ldc: outputs)
-            guard let bias else { return }
-            for r in 0..<rows.count {
-                let row = out + r * outputs
-                for j in cols { row[j] += bias[j] }
-            }
         }
     }
 

@@ -185,15 +185,9 @@ final class FloatWeights: @unchecked Sendable {
         }
     }
 
-    /// One model-level tensor as float32, converted once and kept unless it is read in place.
-    func floats(_ source: TensorSource) throws(ModelError) -> UnsafePointer<Float> {
-        var noScratch: UnsafeMutablePointer<Float>? = nil
-        var converted: [TensorKey: UnsafePointer<Float>] = [:]
-        return try floats(source, scratch: &noScratch, converted: &converted)
-    }
-
-    /// A model-level tensor for one pass: into `scratch` when given (a streaming pass), else kept.
-    func floats(_ source: TensorSource, scratch: UnsafeMutablePointer<Float>?) throws(ModelError) -> UnsafePointer<Float> {
+    /// A model-level tensor as float32: into `scratch` when given (a streaming pass's LM head),
+    /// else converted once and kept unless it is read in place.
+    func floats(_ source: TensorSource, scratch: UnsafeMutablePointer<Float>? = nil) throws(ModelError) -> UnsafePointer<Float> {
         var next = scratch
         var converted: [TensorKey: UnsafePointer<Float>] = [:]
         return try floats(source, scratch: &next, converted: &converted)
