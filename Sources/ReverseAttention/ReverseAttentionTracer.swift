@@ -71,8 +71,9 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         search: SearchMode, text: String?
     ) throws -> (result: TraceResult, warnings: [String]) {
         let bosID = bosTokenID ?? tokenizer.bosTokenID
-        let bosPositions = stopAtBOS ? bosID.map { id in inputIDs.indices.filter { inputIDs[$0] == id } } ?? [] : []
         let size = target + 1
+        // Only positions up to the target can be on a path (the matrix stops there).
+        let bosPositions = stopAtBOS ? bosID.map { id in (0..<size).filter { inputIDs[$0] == id } } ?? [] : []
         let options = PathSearchOptions(
             targetPosition: target, topBeam: topBeam, topK: topK, minAttention: minAttn,
             lengthNormalization: normalization, stopAtBOS: stopAtBOS, bosPositions: bosPositions,

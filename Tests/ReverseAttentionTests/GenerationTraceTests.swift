@@ -27,4 +27,15 @@ struct GenerationTraceTests {
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(g)) as! [String: Any]
         #expect(Set(json.keys) == ["prompt_ids", "generated_ids", "text", "finish_reason", "traces", "timings"])
     }
+
+    /// A BOS id after the target cannot be on a path (the matrix stops at the target): it is not a
+    /// stopping point, and not an error.
+    @Test func bosAfterTheTargetIsIgnored() throws {
+        let ids = [504, 2365, 6354, 16438, 2365]
+        let (result, _) = try Self.tracer.trace(inputIDs: ids, targetPos: 3, bosTokenID: 2365)
+        #expect(result.targetPos == 3 && !result.beams.isEmpty)
+        for beam in result.beams {
+            if let i = beam.positions.firstIndex(of: 1) { #expect(i == beam.positions.count - 1) }
+        }
+    }
 }
