@@ -68,6 +68,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("agg-heads"), help: "Combine the heads with mean or max.")
     var aggHeads: HeadAggregation = .mean
 
+    @Option(name: .customLong("bos-token-id"), help: "Token id where paths stop (default: the tokenizer's BOS).")
+    var bosTokenID: Int?
+
     @OptionGroup var paths: PathOptionGroup
 
     @Flag(name: .customLong("show-paths"), help: "After the text, print each generated token's paths.")
@@ -115,7 +118,7 @@ struct GenerateCommand: ParsableCommand {
         let result = try tracer.generate(
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: layer,
             aggHeads: aggHeads, topBeam: paths.topBeam, topK: paths.topK, minAttn: paths.minAttn, lengthNorm: paths.lengthNorm,
-            stopAtBOS: !paths.noStopAtBOS, search: paths.search,
+            stopAtBOS: !paths.noStopAtBOS, bosTokenID: bosTokenID, search: paths.search,
             choose: { logits, sequence in sampler.next(logits: logits, previous: sequence) },
             onToken: { id in
                 guard !json else { return true }

@@ -20,6 +20,24 @@ import Testing
         #expect((object["timings"] as? [String: Double])?["load_s"] != nil)
     }
 
+    /// Paths end at the given BOS id, also when the model writes that id itself (greedy writes
+    /// " quick", 2365, as its third token here).
+    @Test(.enabled(if: haveSmolLM2)) func pathsStopAtTheGivenBOS() throws {
+        let run = try runRat(["generate", "--model", smolLM2, "--ids", "504,2365,6354,16438", "--max-new-tokens", "4",
+                              "--bos-token-id", "2365", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        #expect((object["generated_ids"] as! [Int]).contains(2365))
+        var reached = 0
+        for trace in object["traces"] as! [[String: Any]] {
+            for beam in trace["beams"] as! [[String: Any]] {
+                let positions = beam["positions"] as! [Int]
+                if let i = positions.firstIndex(of: 1) { #expect(i == positions.count - 1, "\(positions)"); reached += 1 }
+            }
+        }
+        #expect(reached > 0)
+    }
+
     /// The same seed writes the same tokens whatever the thread count; another seed, other tokens.
     @Test(.enabled(if: haveSmolLM2)) func samplingIsReproducible() throws {
         func ids(_ extra: [String]) throws -> [Int] {
