@@ -1,39 +1,54 @@
-/// Byte-level BPE over token ids.
+/// BPE over token ids, byte-level or on characters with byte fallback.
 ///
-/// A piece starts as the ids of its bytes' single-character tokens; the merge with the lowest rank
+/// A piece starts as the ids of its symbols (`InitialSymbols`); the merge with the lowest rank
 /// (leftmost on ties) is applied until none applies, one merge at a time, which is what HF's
 /// heap-based `merge_all` does. Pair ranks are kept in an array next to the symbols so that each
 /// step only re-looks-up the two pairs around the merge.
 struct BytePairEncoder: Sendable {
-    /// For each byte, the id of the token that spells it (-1 when the vocabulary lacks it).
-    let byteTokenIDs: [Int32]
-    /// (left id << 32 | right id) -> (rank << 32 | merged id).
-    let merges: [UInt64: UInt64]
+    let initial: InitialSymbols
+    let merges: MergeTable
     /// With `ignore_merges`, a piece that is a whole vocabulary entry is emitted as that entry.
     let wholeWords: [[UInt8]: Int32]?
     let unknownID: Int32?
 
     @inline(__always)
     private func lookup(_ a: Int32, _ b: Int32) -> UInt64 {
-        merges[UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))] ?? UInt64.max
+        merges.lookup(a, b)
     }
 
-    /// Appends the ids of one pre-tokenized piece to `out`.
-    func encode(_ piece: ArraySlice<UInt8>, into out: inout [Int32]) {
-        if let wholeWords, let id = wholeWords[Array(piece)] {
-            out.append(id)
-            return
+    /// With `ignore_merges`, the id of a piece that is a whole vocabulary entry.
+    func wholeWord(_ piece: ArraySlice<UInt8>) -> Int32? {
+        guard let wholeWords else { return nil }
+        return wholeWords[Array(piece)]
+    }
+
+    /// Calls `body` with the parts of a piece that BPE can encode apart with the same result (the
+    /// whole piece, except for character BPE; see `CharacterSymbols.segments`).
+    func forEachSegment(of piece: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Void) {
+        if case .characters(let c) = initial {
+            c.forEachSegment(of: piece, body)
+        } else {
+            body(piece)
         }
+    }
+
+    /// Appends the ids of one pre-tokenized piece (or segment of it) to `out`, whole words aside.
+    func encode(_ piece: ArraySlice<UInt8>, into out: inout [Int32]) {
         var symbols: [Int32] = []
         symbols.reserveCapacity(piece.count)
-        for b in piece {
-            let id = byteTokenIDs[Int(b)]
-            if id >= 0 {
-                symbols.append(id)
-            } else if let unknownID {
-                // HF fuses nothing here (fuse_unk is false for byte-level models): one unk per byte.
-                symbols.append(unknownID)
+        switch initial {
+        case .bytes(let byteTokenIDs):
+            for b in piece {
+                let id = byteTokenIDs[Int(b)]
+                if id >= 0 {
+                    symbols.append(id)
+                } else if let unknownID {
+                    // HF fuses nothing here (fuse_unk is false for byte-level models): one unk per byte.
+                    symbols.append(unknownID)
+                }
             }
+        case .characters(let characters):
+            characters.append(piece, unknownID: unknownID, to: &symbols)
         }
         if symbols.count < 2 {
             out.append(contentsOf: symbols)

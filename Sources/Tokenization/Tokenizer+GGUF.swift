@@ -24,9 +24,17 @@ extension Tokenizer {
 
     static let supportedGGUFPreNames = "gpt-2, smollm, default, llama-bpe (and the other Llama 3 names), qwen2 (and deepseek-r1-qwen)"
 
-    /// Builds the tokenizer a GGUF file's metadata describes (`tokenizer.ggml.model` = `gpt2`).
+    /// Builds the tokenizer a GGUF file's metadata describes (`tokenizer.ggml.model` = `gpt2` or
+    /// `llama`), with the file's chat template.
     public convenience init(gguf: GGUFFile) throws(TokenizerError) {
-        try self.init(parts: Self.parts(gguf: gguf))
+        var parts = try Self.parts(gguf: gguf)
+        if let v = gguf["tokenizer.chat_template"] {
+            guard let template = v.stringValue else {
+                throw TokenizerError(file: gguf.path, message: "tokenizer.chat_template is not a string")
+            }
+            parts.chatTemplate = template
+        }
+        self.init(parts: parts)
     }
 
     static func parts(gguf: GGUFFile) throws(TokenizerError) -> Parts {
@@ -37,16 +45,12 @@ extension Tokenizer {
         guard let modelName = gguf["tokenizer.ggml.model"]?.stringValue else {
             throw TokenizerError(file: file, message: "no tokenizer in this GGUF (metadata \"tokenizer.ggml.model\" is missing or not a string)")
         }
-        guard modelName == "gpt2" else {
-            throw TokenizerError(file: file, message: "tokenizer.ggml.model is \"\(modelName)\"; rat reads only \"gpt2\" (byte-level BPE)")
-        }
-        let preName = gguf["tokenizer.ggml.pre"]?.stringValue ?? "default"
-        guard let preTokenizer = ggufPreTokenizer(preName) else {
-            throw TokenizerError(file: file, message: "tokenizer.ggml.pre \"\(preName)\" is not supported (supported: \(supportedGGUFPreNames))")
+        guard modelName == "gpt2" || modelName == "llama" else {
+            throw TokenizerError(
+                file: file, message: "tokenizer.ggml.model is \"\(modelName)\"; rat reads \"gpt2\" (byte-level BPE) and \"llama\" (SentencePiece BPE)")
         }
         let tokens = try wrap { () throws(FileFormatError) in try gguf.requireStrings("tokenizer.ggml.tokens") }
         guard !tokens.isEmpty else { throw TokenizerError(file: file, message: "tokenizer.ggml.tokens is empty") }
-        let mergeStrings = try wrap { () throws(FileFormatError) in try gguf.requireStrings("tokenizer.ggml.merges") }
         var types: [Int] = []
         if let list = gguf["tokenizer.ggml.token_type"]?.arrayValue {
             types = list.map { $0.intValue ?? 1 }
@@ -54,27 +58,31 @@ extension Tokenizer {
                 throw TokenizerError(file: file, message: "tokenizer.ggml.token_type has \(types.count) entries for \(tokens.count) tokens")
             }
         }
-
+        if modelName == "llama" { return try sentencePieceParts(gguf: gguf, tokens: tokens, types: types) }
+        let preName = gguf["tokenizer.ggml.pre"]?.stringValue ?? "default"
+        guard let preTokenizer = ggufPreTokenizer(preName) else {
+            throw TokenizerError(file: file, message: "tokenizer.ggml.pre \"\(preName)\" is not supported (supported: \(supportedGGUFPreNames))")
+        }
+        let mergeStrings = try wrap { () throws(FileFormatError) in try gguf.requireStrings("tokenizer.ggml.merges") }
         // transformers respells a token that is not in the byte alphabet from its UTF-8 bytes.
-        var vocab: [String: Int32] = [:]
+        var vocab: Vocabulary = [:]
         vocab.reserveCapacity(tokens.count)
         for (id, token) in tokens.enumerated() {
             let spelled = ByteLevelAlphabet.bytes(ofSpelled: token) != nil ? token : ByteLevelAlphabet.spell(Array(token.utf8))
             vocab[spelled] = Int32(id)  // a later duplicate wins, as in a Python dict
         }
-        var merges: [UInt64: UInt64] = [:]
-        merges.reserveCapacity(mergeStrings.count)
+        var merges = MergeTable(capacity: mergeStrings.count)
         for (rank, m) in mergeStrings.enumerated() {
-            let parts = m.split(separator: " ", omittingEmptySubsequences: false)
+            let parts = m.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
             guard parts.count == 2 else {
                 throw TokenizerError(file: file, message: "tokenizer.ggml.merges[\(rank)] \(m.debugDescription) is not two tokens separated by one space")
             }
-            try addMerge(String(parts[0]), String(parts[1]), rank: rank, vocab: vocab, into: &merges, file: file)
+            try addMerge(parts[0], parts[1], rank: rank, vocab: vocab, into: &merges, file: file)
         }
         let bpe = makeEncoder(vocab: vocab, merges: merges, ignoreMerges: false, unknownID: nil)
 
         var texts = [String?](repeating: nil, count: tokens.count)
-        for (token, id) in vocab { texts[Int(id)] = token }
+        for (token, id) in vocab { texts[Int(id)] = token.string }
 
         // Control tokens (type 3) spelled in the byte alphabet become special added tokens,
         // user-defined ones (type 4) plain added tokens; both are matched whole in the raw text.
@@ -104,7 +112,7 @@ extension Tokenizer {
         let post = PostProcessor(prefix: addBOS ? (bos.map { [$0] } ?? []) : [], suffix: addEOS ? (eos.map { [$0] } ?? []) : [])
 
         return Parts(
-            bos: bos, eos: eos, pad: pad, unk: unk, normalizer: nil, preTokenizer: preTokenizer, model: bpe,
+            bos: bos, eos: eos, pad: pad, unk: unk, normalizer: nil, preTokenizer: preTokenizer, model: .bpe(bpe),
             addedTokens: added, postProcessor: post, decoder: .byteLevel, tokenTexts: texts)
     }
 }

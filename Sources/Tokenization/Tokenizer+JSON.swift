@@ -9,7 +9,38 @@ extension Tokenizer {
         let file = tokenizerJSON.path
         let json = try Self.readJSON(tokenizerJSON)
         let configJSON = try config.map { url throws(TokenizerError) in try Self.readJSON(url) }
-        try self.init(parts: Self.parts(json: json, file: file, config: configJSON, configFile: config?.path ?? ""))
+        var parts = try Self.parts(json: json, file: file, config: configJSON, configFile: config?.path ?? "")
+        parts.cleansUpSpaces = configJSON?["clean_up_tokenization_spaces"]?.bool == true && json["model"]?["type"]?.string == "Unigram"
+        parts.chatTemplate = try Self.chatTemplate(beside: tokenizerJSON, config: configJSON, configFile: config?.path ?? "")
+        self.init(parts: parts)
+    }
+
+    /// The chat template of a tokenizer folder, as transformers finds it: `chat_template.jinja`
+    /// beside tokenizer.json, else tokenizer_config.json's `chat_template` (a string, or a list of
+    /// named templates, of which rat takes `default`).
+    static func chatTemplate(beside tokenizerJSON: URL, config: JSONValue?, configFile: String) throws(TokenizerError) -> String? {
+        let jinja = tokenizerJSON.deletingLastPathComponent().appendingPathComponent("chat_template.jinja")
+        if FileManager.default.fileExists(atPath: jinja.path) {
+            do {
+                return try String(contentsOf: jinja, encoding: .utf8)
+            } catch {
+                throw TokenizerError(file: jinja.path, message: "cannot read the chat template (\(error.localizedDescription))")
+            }
+        }
+        guard let value = config?["chat_template"], !value.isNull else { return nil }
+        if let s = value.string { return s }
+        if let list = value.array {
+            var names: [String] = []
+            for item in list {
+                guard let name = item["name"]?.string, let template = item["template"]?.string else {
+                    throw TokenizerError(file: configFile, message: "chat_template list entries need \"name\" and \"template\" strings")
+                }
+                if name == "default" { return template }
+                names.append(name)
+            }
+            throw TokenizerError(file: configFile, message: "chat_template has no template named \"default\" (it has: \(names.joined(separator: ", ")))")
+        }
+        throw TokenizerError(file: configFile, message: "chat_template is \(value.kind), not a string or a list of named templates")
     }
 
     /// Loads `tokenizer.json` (required) and `tokenizer_config.json` (when present) from a folder.
@@ -43,66 +74,62 @@ extension Tokenizer {
         guard let model = json["model"], model.object != nil else {
             throw TokenizerError(file: file, message: "missing \"model\"")
         }
+        let rebuild = TransformersClass(config: config)
+        var preTokenizer = try json["pre_tokenizer"].flatMap { v throws(TokenizerError) in v.isNull ? nil : try PreTokenizer.from(json: v, file: file) }
         let type = model["type"]?.string ?? "BPE"
-        guard type == "BPE" else {
-            throw TokenizerError(file: file, message: "model type \"\(type)\" is not supported (rat reads byte-level BPE)")
-        }
-        if let d = model["dropout"], !d.isNull, (d.int ?? 1) != 0 {
-            throw TokenizerError(file: file, message: "BPE dropout is not supported")
-        }
-        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let s = model[key]?.string, !s.isEmpty {
-                throw TokenizerError(file: file, message: "BPE \(key) \"\(s)\" is not supported")
-            }
-        }
-        if model["byte_fallback"]?.bool == true {
-            throw TokenizerError(file: file, message: "BPE byte_fallback is not supported (rat reads byte-level BPE)")
-        }
-
-        // Vocabulary.
-        guard let vocabPairs = model["vocab"]?.object else {
-            throw TokenizerError(file: file, message: "model has no \"vocab\" object")
-        }
-        var vocab: [String: Int32] = [:]
-        vocab.reserveCapacity(vocabPairs.count)
-        var maxID = -1
-        for (token, value) in vocabPairs {
-            guard let id = value.int, id >= 0, id < Int(Int32.max) else {
-                throw TokenizerError(file: file, message: "vocab entry \(token.debugDescription) has id \(value), not a non-negative integer")
-            }
-            vocab[token] = Int32(id)
-            maxID = max(maxID, id)
-        }
-
-        // Merges: "a b" strings or ["a", "b"] pairs.
-        guard let mergeList = model["merges"]?.array else {
-            throw TokenizerError(file: file, message: "model has no \"merges\" array")
-        }
-        let merges = try buildMerges(mergeList.enumerated().lazy.map { (k, v) -> (Int, JSONValue) in (k, v) }, count: mergeList.count, vocab: vocab, file: file) { v in
-            if let s = v.string {
-                let parts = s.split(separator: " ", omittingEmptySubsequences: false)
-                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
-            }
-            if let a = v.array, a.count == 2, let l = a[0].string, let r = a[1].string { return (l, r) }
-            return nil
-        }
-
+        let vocab: Vocabulary
+        var maxID: Int
+        /// The model's own tokens by id, and HF's `get_vocab_size()` (where added tokens start).
+        var modelTokens: [String?]
+        let modelSize: Int
+        let tokenModel: TokenModel
         var unknownID: Int32? = nil
-        if let unk = model["unk_token"]?.string {
-            guard let id = vocab[unk] else {
-                throw TokenizerError(file: file, message: "unk_token \(unk.debugDescription) is not in the vocabulary")
+        switch type {
+        case "BPE":
+            (vocab, maxID) = try bpeVocabulary(model, file: file)
+            modelTokens = [String?](repeating: nil, count: maxID + 1)
+            for (token, id) in vocab { modelTokens[Int(id)] = token.string }
+            modelSize = vocab.count
+            if let unk = model["unk_token"]?.string {
+                guard let id = vocab[unk] else {
+                    throw TokenizerError(file: file, message: "unk_token \(unk.debugDescription) is not in the vocabulary")
+                }
+                unknownID = id
             }
-            unknownID = id
+            if let rebuild {
+                // transformers rebuilds the BPE model as this class does, from the file's vocabulary and merges.
+                let rebuilt = try bpeModel(
+                    model, vocab: vocab, unknownID: rebuild.keepsUnknownToken ? unknownID : nil, byteLevel: false,
+                    byteFallback: true, fuseUnknown: true, file: file)
+                tokenModel = .bpe(rebuilt)
+                if !rebuild.keepsUnknownToken { unknownID = nil }
+            } else {
+                tokenModel = .bpe(try bpeModel(model, vocab: vocab, unknownID: unknownID, byteLevel: preTokenizer?.isByteLevel ?? false, file: file))
+            }
+        case "Unigram":
+            let (pieces, unigramVocab) = try unigramPieces(model, file: file)
+            vocab = unigramVocab
+            maxID = pieces.count - 1
+            modelTokens = pieces.map(\.token)
+            modelSize = pieces.count
+            guard let unk = model["unk_id"]?.int else {
+                throw TokenizerError(file: file, message: "a Unigram model without \"unk_id\" is not supported")
+            }
+            guard unk >= 0, unk < pieces.count else {
+                throw TokenizerError(file: file, message: "Unigram unk_id \(unk) is not below the vocabulary size \(pieces.count)")
+            }
+            unknownID = Int32(unk)
+            tokenModel = .unigram(UnigramModel(pieces: pieces, unknownID: Int32(unk), byteFallback: model["byte_fallback"]?.bool ?? false))
+        default:
+            throw TokenizerError(file: file, message: "model type \"\(type)\" is not supported (rat reads BPE and Unigram)")
         }
-        let ignoreMerges = model["ignore_merges"]?.bool ?? false
-        let bpe = makeEncoder(vocab: vocab, merges: merges, ignoreMerges: ignoreMerges, unknownID: unknownID)
 
         // Added tokens.
         // HF re-adds them in file order: a token already in the vocabulary (or added before) keeps
         // that id, a new one takes the next id after the vocabulary and the added tokens. For a
         // consistent file this is the id written in it.
         var added: [AddedToken] = []
-        var addedIDs: [String: Int] = [:]
+        var addedIDs: [Spelling: Int] = [:]
         var maxAdded = -1
         for (k, item) in (json["added_tokens"]?.array ?? []).enumerated() {
             guard item["id"]?.int != nil, let content = item["content"]?.string else {
@@ -112,11 +139,11 @@ extension Tokenizer {
             if let existing = addedIDs[content] ?? vocab[content].map(Int.init) {
                 id = existing
             } else {
-                id = maxAdded >= vocab.count || vocab.isEmpty ? maxAdded + 1 : vocab.count
+                id = maxAdded >= modelSize || modelSize == 0 ? maxAdded + 1 : modelSize
             }
             addedIDs[content] = id
             maxAdded = max(maxAdded, id)
-            added.removeAll { $0.content == content }
+            added.removeAll { $0.content.sameBytes(as: content) }
             added.append(AddedToken(
                 id: id, content: content,
                 singleWord: item["single_word"]?.bool ?? false, lstrip: item["lstrip"]?.bool ?? false,
@@ -125,28 +152,22 @@ extension Tokenizer {
             maxID = max(maxID, id)
         }
 
-        var texts = [String?](repeating: nil, count: maxID + 1)
-        for (token, id) in vocab { texts[Int(id)] = token }
+        var texts = modelTokens + [String?](repeating: nil, count: maxID + 1 - modelTokens.count)
         for t in added { texts[t.id] = t.content }
 
-        let normalizer = try json["normalizer"].flatMap { v throws(TokenizerError) in v.isNull ? nil : try Normalizer.from(json: v, file: file) }
-        let preTokenizer = try json["pre_tokenizer"].flatMap { v throws(TokenizerError) in v.isNull ? nil : try PreTokenizer.from(json: v, file: file) }
+        var normalizer = try json["normalizer"].flatMap { v throws(TokenizerError) in v.isNull ? nil : try Normalizer.from(json: v, file: file) }
         let post = try json["post_processor"].flatMap { v throws(TokenizerError) in v.isNull ? nil : try PostProcessor.from(json: v, file: file) } ?? PostProcessor()
 
-        let decoder: TokenDecoder
-        if let d = json["decoder"], !d.isNull {
-            guard let type = d["type"]?.string else { throw TokenizerError(file: file, message: "decoder has no \"type\"") }
-            guard type == "ByteLevel" else {
-                throw TokenizerError(file: file, message: "decoder type \"\(type)\" is not supported (only ByteLevel)")
-            }
-            decoder = .byteLevel
-        } else {
-            decoder = .none
+        var decoder = try json["decoder"].flatMap { v throws(TokenizerError) in v.isNull ? nil : try TokenDecoder.from(json: v, file: file) }
+        if let rebuild, type == "BPE" {
+            normalizer = rebuild.normalizer
+            preTokenizer = rebuild.preTokenizer
+            decoder = rebuild.decoder
         }
 
         // Special tokens: tokenizer_config.json names them; ids come from the added tokens, then the vocabulary.
         func idOf(_ token: String) -> Int? {
-            if let t = added.last(where: { $0.content == token }) { return t.id }
+            if let t = added.last(where: { $0.content.sameBytes(as: token) }) { return t.id }
             return vocab[token].map(Int.init)
         }
         func special(_ key: String) throws(TokenizerError) -> Int? {
@@ -170,16 +191,94 @@ extension Tokenizer {
         // (GGUF files are different: there the add_bos_token flag is what adds the BOS.)
 
         return Parts(
-            bos: bos, eos: eos, pad: pad, unk: unk, normalizer: normalizer, preTokenizer: preTokenizer, model: bpe,
+            bos: bos, eos: eos, pad: pad, unk: unk, normalizer: normalizer, preTokenizer: preTokenizer, model: tokenModel,
             addedTokens: added, postProcessor: post, decoder: decoder, tokenTexts: texts)
+    }
+
+    /// A BPE model's vocabulary and its largest id.
+    static func bpeVocabulary(_ model: JSONValue, file: String) throws(TokenizerError) -> (Vocabulary, Int) {
+        guard let vocabPairs = model["vocab"]?.object else {
+            throw TokenizerError(file: file, message: "model has no \"vocab\" object")
+        }
+        var vocab: Vocabulary = [:]
+        vocab.reserveCapacity(vocabPairs.count)
+        var maxID = -1
+        for (token, value) in vocabPairs {
+            guard let id = value.int, id >= 0, id < Int(Int32.max) else {
+                throw TokenizerError(file: file, message: "vocab entry \(token.debugDescription) has id \(value), not a non-negative integer")
+            }
+            vocab[token] = Int32(id)
+            maxID = max(maxID, id)
+        }
+        return (vocab, maxID)
+    }
+
+    /// The BPE model: byte-level when the pre-tokenizer respells bytes (ByteLevel), else on
+    /// characters, with `byte_fallback` and `fuse_unk` as the file says.
+    static func bpeModel(
+        _ model: JSONValue, vocab: Vocabulary, unknownID: Int32?, byteLevel: Bool, byteFallback: Bool? = nil, fuseUnknown: Bool? = nil,
+        file: String
+    ) throws(TokenizerError) -> BytePairEncoder {
+        if let d = model["dropout"], !d.isNull, (d.int ?? 1) != 0 {
+            throw TokenizerError(file: file, message: "BPE dropout is not supported")
+        }
+        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
+            if let s = model[key]?.string, !s.isEmpty {
+                throw TokenizerError(file: file, message: "BPE \(key) \"\(s)\" is not supported")
+            }
+        }
+        // Merges: "a b" strings or ["a", "b"] pairs.
+        guard let mergeList = model["merges"]?.array else {
+            throw TokenizerError(file: file, message: "model has no \"merges\" array")
+        }
+        let merges = try buildMerges(mergeList.enumerated().lazy.map { (k, v) -> (Int, JSONValue) in (k, v) }, count: mergeList.count, vocab: vocab, file: file) { v in
+            if let s = v.string {
+                let parts = s.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
+                return parts.count == 2 ? (parts[0], parts[1]) : nil
+            }
+            if let a = v.array, a.count == 2, let l = a[0].string, let r = a[1].string { return (l, r) }
+            return nil
+        }
+        let ignoreMerges = model["ignore_merges"]?.bool ?? false
+        if byteLevel {
+            return makeEncoder(vocab: vocab, merges: merges, ignoreMerges: ignoreMerges, unknownID: unknownID)
+        }
+        let symbols = CharacterSymbols(
+            vocabulary: vocab.lazy.map { ($0.key.string, $0.value) }, byteFallback: byteFallback ?? model["byte_fallback"]?.bool ?? false,
+            fuseUnknown: fuseUnknown ?? model["fuse_unk"]?.bool ?? false,
+            joinedBeforeMarker: CharacterSymbols.scalarsBeforeMarker(in: vocab.keys.lazy.map(\.bytes)))
+        var whole: [[UInt8]: Int32]? = nil
+        if ignoreMerges {
+            var w: [[UInt8]: Int32] = [:]
+            for (token, id) in vocab { w[token.bytes] = id }
+            whole = w
+        }
+        return BytePairEncoder(initial: .characters(symbols), merges: merges, wholeWords: whole, unknownID: unknownID)
+    }
+
+    /// A Unigram model's `[token, score]` pairs and its vocabulary (a later duplicate wins).
+    static func unigramPieces(_ model: JSONValue, file: String) throws(TokenizerError) -> ([(token: String, score: Double)], Vocabulary) {
+        guard let list = model["vocab"]?.array, !list.isEmpty else {
+            throw TokenizerError(file: file, message: "Unigram model has no non-empty \"vocab\" array")
+        }
+        var pieces: [(token: String, score: Double)] = []
+        pieces.reserveCapacity(list.count)
+        var vocab: Vocabulary = [:]
+        for (k, item) in list.enumerated() {
+            guard let pair = item.array, pair.count == 2, let token = pair[0].string, case .number(let score) = pair[1] else {
+                throw TokenizerError(file: file, message: "Unigram vocab[\(k)] is not [token, score]")
+            }
+            pieces.append((token, score))
+            vocab[token] = Int32(k)
+        }
+        return (pieces, vocab)
     }
 
     /// Resolves merges to ids: (left << 32 | right) -> (rank << 32 | merged id).
     static func buildMerges<S: Sequence>(
-        _ items: S, count: Int, vocab: [String: Int32], file: String, pair: (JSONValue) -> (String, String)?
-    ) throws(TokenizerError) -> [UInt64: UInt64] where S.Element == (Int, JSONValue) {
-        var merges: [UInt64: UInt64] = [:]
-        merges.reserveCapacity(count)
+        _ items: S, count: Int, vocab: Vocabulary, file: String, pair: (JSONValue) -> (String, String)?
+    ) throws(TokenizerError) -> MergeTable where S.Element == (Int, JSONValue) {
+        var merges = MergeTable(capacity: count)
         for (rank, item) in items {
             guard let (l, r) = pair(item) else {
                 throw TokenizerError(file: file, message: "merge #\(rank) is not \"a b\" or [\"a\", \"b\"]")
@@ -189,7 +288,7 @@ extension Tokenizer {
         return merges
     }
 
-    static func addMerge(_ l: String, _ r: String, rank: Int, vocab: [String: Int32], into merges: inout [UInt64: UInt64], file: String) throws(TokenizerError) {
+    static func addMerge(_ l: String, _ r: String, rank: Int, vocab: Vocabulary, into merges: inout MergeTable, file: String) throws(TokenizerError) {
         guard let a = vocab[l] else {
             throw TokenizerError(file: file, message: "merge #\(rank) (\(l.debugDescription) + \(r.debugDescription)) names \(l.debugDescription), which is not in the vocabulary")
         }
@@ -199,10 +298,10 @@ extension Tokenizer {
         guard let m = vocab[l + r] else {
             throw TokenizerError(file: file, message: "merge #\(rank) makes \((l + r).debugDescription), which is not in the vocabulary")
         }
-        merges[UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: m))
+        merges.insert(left: a, right: b, rank: rank, merged: m)
     }
 
-    static func makeEncoder(vocab: [String: Int32], merges: [UInt64: UInt64], ignoreMerges: Bool, unknownID: Int32?) -> BytePairEncoder {
+    static func makeEncoder(vocab: Vocabulary, merges: MergeTable, ignoreMerges: Bool, unknownID: Int32?) -> BytePairEncoder {
         var byteIDs = [Int32](repeating: -1, count: 256)
         for b in 0..<256 {
             if let id = vocab[String(Character(ByteLevelAlphabet.characters[b]))] { byteIDs[b] = id }
@@ -212,10 +311,10 @@ extension Tokenizer {
             var w: [[UInt8]: Int32] = [:]
             w.reserveCapacity(vocab.count)
             for (token, id) in vocab {
-                if let bytes = ByteLevelAlphabet.bytes(ofSpelled: token) { w[bytes] = id }
+                if let bytes = ByteLevelAlphabet.bytes(ofSpelled: token.string) { w[bytes] = id }
             }
             whole = w
         }
-        return BytePairEncoder(byteTokenIDs: byteIDs, merges: merges, wholeWords: whole, unknownID: unknownID)
+        return BytePairEncoder(initial: .bytes(byteIDs), merges: merges, wholeWords: whole, unknownID: unknownID)
     }
 }

@@ -1,28 +1,38 @@
-/// A byte-level BPE tokenizer, token for token identical to HuggingFace `tokenizers`.
+/// A tokenizer token for token identical to HuggingFace `tokenizers`: byte-level BPE (GPT-2,
+/// Llama 3, Qwen, SmolLM) and SentencePiece-style vocabularies (character BPE with byte
+/// fallback, as Llama 2, Mistral, Phi-3 and Gemma use, and Unigram).
 ///
 /// Loaded from a tokenizer.json (+ tokenizer_config.json) or from GGUF metadata; see the loaders
-/// in `Tokenizer+JSON.swift` and `Tokenizer+GGUF.swift`. Immutable after loading, so it can be
+/// in `Tokenizer+JSON.swift`, `Tokenizer+GGUF.swift` and `Tokenizer+SentencePieceGGUF.swift`. Immutable after loading, so it can be
 /// shared across threads.
 public final class Tokenizer: Sendable {
     public let bosTokenID: Int?
     public let eosTokenID: Int?
     public let padTokenID: Int?
     public let unkTokenID: Int?
+    /// The chat template the files carry (GGUF `tokenizer.chat_template`, a folder's
+    /// `chat_template.jinja`, or tokenizer_config.json's `chat_template`), as Jinja source.
+    public let chatTemplate: String?
+    /// The special tokens by their tokenizer_config.json names (`bos_token`, `eos_token`,
+    /// `unk_token`, `pad_token`), which chat templates read as variables.
+    public let specialTokens: [String: String]
     /// One more than the largest id of the vocabulary and the added tokens (HF `len(tokenizer)`
     /// when the ids have no gaps).
     public let vocabularySize: Int
 
     let normalizer: Normalizer?
     let preTokenizer: PreTokenizer?
-    let model: BytePairEncoder
+    let model: TokenModel
     /// Added tokens matched in the raw text, before normalization.
     let rawAddedTokens: AddedTokenMatcher
     /// Added tokens matched in the normalized text.
     let normalizedAddedTokens: AddedTokenMatcher
     let postProcessor: PostProcessor
-    let decoder: TokenDecoder
+    /// nil: HF joins the token strings with spaces.
+    let decoder: TokenDecoder?
     /// The token string of each id (vocabulary entry, or an added token's content), nil for gaps.
     let tokenTexts: [String?]
+    let cleansUpSpaces: Bool
     /// What the ByteLevel decoder turns each token into.
     let tokenBytes: [[UInt8]]
 
@@ -30,11 +40,14 @@ public final class Tokenizer: Sendable {
         var bos: Int?, eos: Int?, pad: Int?, unk: Int?
         var normalizer: Normalizer?
         var preTokenizer: PreTokenizer?
-        var model: BytePairEncoder
+        var model: TokenModel
         var addedTokens: [AddedToken]
         var postProcessor: PostProcessor
-        var decoder: TokenDecoder
+        var decoder: TokenDecoder?
         var tokenTexts: [String?]
+        var chatTemplate: String? = nil
+        /// transformers' `clean_up_tokenization_spaces` (it honours it for non-BPE models only).
+        var cleansUpSpaces = false
     }
 
     init(parts: Parts) {
@@ -49,6 +62,15 @@ public final class Tokenizer: Sendable {
         normalizedAddedTokens = AddedTokenMatcher(parts.addedTokens.filter { $0.normalized }, normalizer: parts.normalizer)
         postProcessor = parts.postProcessor
         decoder = parts.decoder
+        chatTemplate = parts.chatTemplate
+        cleansUpSpaces = parts.cleansUpSpaces
+        var named: [String: String] = [:]
+        for (key, id) in [("bos_token", parts.bos), ("eos_token", parts.eos), ("unk_token", parts.unk), ("pad_token", parts.pad)] {
+            if let id, id >= 0, id < parts.tokenTexts.count, let text = parts.addedTokens.last(where: { $0.id == id })?.content ?? parts.tokenTexts[id] {
+                named[key] = text
+            }
+        }
+        specialTokens = named
         // HF keeps a `normalized` added token under its normalized content, which is what decoding shows.
         var texts = parts.tokenTexts
         if let normalizer = parts.normalizer {
@@ -58,6 +80,10 @@ public final class Tokenizer: Sendable {
         }
         tokenTexts = texts
         vocabularySize = texts.count
+        guard case .byteLevel = parts.decoder else {
+            tokenBytes = []
+            return
+        }
         tokenBytes = texts.map { text in
             guard let text else { return [] }
             // HF's ByteLevel decoder: a token all in the byte alphabet gives those bytes, any other
@@ -68,8 +94,9 @@ public final class Tokenizer: Sendable {
 
     /// HF `tokenizer(text).input_ids`: added and special tokens in the text are recognized, the
     /// rest is normalized, pre-tokenized and BPE-encoded, then the post-processor adds its tokens
-    /// (e.g. a BOS).
-    public func encode(_ text: String) -> [Int] {
+    /// (e.g. a BOS) unless `addSpecialTokens` is false (HF `add_special_tokens=False`, which
+    /// `apply_chat_template` uses: the template writes its own).
+    public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int] {
         var ids: [Int32] = []
         ids.reserveCapacity(text.utf8.count / 3 + 4)
         var cache: [ArraySlice<UInt8>: [Int32]] = [:]
@@ -79,47 +106,68 @@ public final class Tokenizer: Sendable {
             case .token(let id):
                 ids.append(Int32(id))
             case .text(let piece):
+                let atStart = piece.startIndex == 0
                 let normalized = normalizer.map { ArraySlice($0.normalize(Array(piece))) } ?? piece
                 for inner in normalizedAddedTokens.split(normalized) {
                     switch inner {
                     case .token(let id): ids.append(Int32(id))
-                    case .text(let t): encodeText(t, into: &ids, cache: &cache)
+                    case .text(let t): encodeText(t, atStart: atStart && t.startIndex == normalized.startIndex, into: &ids, cache: &cache)
                     }
                 }
             }
         }
         var out: [Int] = []
         out.reserveCapacity(ids.count + postProcessor.prefix.count + postProcessor.suffix.count)
-        out += postProcessor.prefix
+        if addSpecialTokens { out += postProcessor.prefix }
         for id in ids { out.append(Int(id)) }
-        out += postProcessor.suffix
+        if addSpecialTokens { out += postProcessor.suffix }
         return out
     }
 
-    private func encodeText(_ text: ArraySlice<UInt8>, into ids: inout [Int32], cache: inout [ArraySlice<UInt8>: [Int32]]) {
-        let pieces = preTokenizer?.split([text]) ?? [text]
-        for piece in pieces where !piece.isEmpty {
-            if piece.count <= 64, let hit = cache[piece] {
-                ids += hit
+    /// `atStart`: the text begins the input (no added token before it), which Metaspace's
+    /// `first` scheme looks at.
+    private func encodeText(_ text: ArraySlice<UInt8>, atStart: Bool, into ids: inout [Int32], cache: inout [ArraySlice<UInt8>: [Int32]]) {
+        let pieces = preTokenizer?.split([text], atStart: atStart) ?? [text]
+        for whole in pieces where !whole.isEmpty {
+            if case .bpe(let bpe) = model, let id = bpe.wholeWord(whole) {
+                ids.append(id)
                 continue
             }
-            let start = ids.count
-            model.encode(piece, into: &ids)
-            if piece.count <= 64, cache.count < 50_000 { cache[piece] = Array(ids[start...]) }
+            model.forEachSegment(of: whole) { piece in
+                if piece.count <= 64, let hit = cache[piece] {
+                    ids += hit
+                    return
+                }
+                let start = ids.count
+                model.encode(piece, into: &ids)
+                if piece.count <= 64, cache.count < 50_000 { cache[piece] = Array(ids[start...]) }
+            }
         }
     }
 
     /// HF `decode(ids)` (special tokens kept, no clean-up): the tokens' bytes joined and read as
     /// UTF-8, invalid sequences replaced by U+FFFD. Ids outside the vocabulary are skipped, as HF does.
     public func decode(_ ids: [Int]) -> String {
-        switch decoder {
-        case .byteLevel:
+        let text = decodeTokens(ids)
+        guard cleansUpSpaces else { return text }
+        // transformers' clean_up_tokenization, in its order.
+        var t = text
+        for (a, b) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+            t = t.replacingAll(a, with: b)
+        }
+        return t
+    }
+
+    private func decodeTokens(_ ids: [Int]) -> String {
+        guard let decoder else {
+            return ids.compactMap { id in (id >= 0 && id < tokenTexts.count) ? tokenTexts[id] : nil }.joined(separator: " ")
+        }
+        if case .byteLevel = decoder {
             var bytes: [UInt8] = []
             for id in ids where id >= 0 && id < tokenBytes.count { bytes += tokenBytes[id] }
             return String(decoding: bytes, as: UTF8.self)
-        case .none:
-            return ids.compactMap { id in (id >= 0 && id < tokenTexts.count) ? tokenTexts[id] : nil }.joined(separator: " ")
         }
+        return decoder.chain(ids.compactMap { id in (id >= 0 && id < tokenTexts.count) ? tokenTexts[id] : nil }).joined()
     }
 
     /// One token as text, HF `decode([id])`: a lone byte of a multi-byte character shows as U+FFFD,

@@ -40,56 +40,80 @@ defer { try? FileManager.default.removeItem(at: textFile) }
 let megabytes = Double(text.utf8.count) / 1e6
 print("text: \(files.count) files, " + String(format: "%.2f MB", megabytes))
 
-// Load times (median of 5).
-var qwenLoads: [Double] = []
-var qwen: Tokenizer! = nil
-for _ in 0..<5 {
-    let t0 = now()
-    qwen = try Tokenizer(folder: qwen2)
-    qwenLoads.append(now() - t0)
+/// One tokenizer to time: how rat loads it, and the tokenizer.json HF `tokenizers` loads for
+/// the same vocabulary (for a GGUF, the one transformers' GGUF loader converts it to).
+struct Subject {
+    let name: String
+    let load: () throws -> Tokenizer
+    let huggingFaceJSON: URL?
 }
-var smolLoads: [Double] = []
-var smol: Tokenizer! = nil
-for _ in 0..<5 {
-    let t0 = now()
-    smol = try Tokenizer(gguf: GGUFFile(path: gguf.path))
-    smolLoads.append(now() - t0)
+
+/// transformers' conversion of a GGUF tokenizer, saved once under the cache (it takes ~20 s).
+func convertedJSON(_ gguf: URL, name: String) -> URL? {
+    let out = cache.appendingPathComponent("bench/\(name)-tokenizer.json")
+    if FileManager.default.fileExists(atPath: out.path) { return out }
+    try? FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
+    let convert = Process()
+    convert.executableURL = URL(fileURLWithPath: python)
+    convert.arguments = ["-c", """
+        import os, sys, tempfile
+        from transformers import AutoTokenizer
+        with tempfile.TemporaryDirectory() as d:
+            os.symlink(sys.argv[1], os.path.join(d, os.path.basename(sys.argv[1])))
+            tok = AutoTokenizer.from_pretrained(d, gguf_file=os.path.basename(sys.argv[1]))
+            tok.backend_tokenizer.save(sys.argv[2])
+        """, gguf.path, out.path]
+    convert.standardError = FileHandle.nullDevice
+    guard (try? convert.run()) != nil else { return nil }
+    convert.waitUntilExit()
+    return convert.terminationStatus == 0 ? out : nil
+}
+
+let gemma = cache.appendingPathComponent("models/gemma-3-270m-q4_k_m.gguf")
+var subjects = [
+    Subject(name: "Qwen2 tokenizer.json", load: { try Tokenizer(folder: qwen2) }, huggingFaceJSON: qwen2.appendingPathComponent("tokenizer.json")),
+    Subject(name: "SmolLM2 GGUF", load: { try Tokenizer(gguf: GGUFFile(path: gguf.path)) }, huggingFaceJSON: convertedJSON(gguf, name: "smollm2")),
+]
+if FileManager.default.fileExists(atPath: gemma.path) {
+    subjects.append(Subject(name: "Gemma 3 GGUF", load: { try Tokenizer(gguf: GGUFFile(path: gemma.path)) }, huggingFaceJSON: convertedJSON(gemma, name: "gemma3")))
 }
 
 // Encode: the whole text in one call, and line by line (a fresh word cache per call).
-struct EncodeResult { let seconds: Double; let ids: [Int] }
-func timeEncode(_ t: Tokenizer, _ text: String) -> EncodeResult {
-    var best = Double.infinity
-    var ids: [Int] = []
-    for _ in 0..<3 {
+func best(_ runs: Int, _ body: () -> Void) -> Double {
+    var t = Double.infinity
+    for _ in 0..<runs {
         let t0 = now()
-        ids = t.encode(text)
-        best = min(best, now() - t0)
+        body()
+        t = min(t, now() - t0)
     }
-    return EncodeResult(seconds: best, ids: ids)
+    return t
 }
 let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-func timeLines(_ t: Tokenizer, _ lines: [String]) -> Double {
-    var best = Double.infinity
-    for _ in 0..<3 {
+
+struct Timing { let load: Double; let encode: Double; let lines: Double; let count: Int; let checksum: Int }
+var ours: [Timing] = []
+print("rat (Swift, one core):")
+for subject in subjects {
+    var loads: [Double] = []
+    var tokenizer: Tokenizer! = nil
+    for _ in 0..<5 {
         let t0 = now()
+        tokenizer = try subject.load()
+        loads.append(now() - t0)
+    }
+    var ids: [Int] = []
+    let encode = best(3) { ids = tokenizer.encode(text) }
+    let perLine = best(3) {
         var n = 0
-        for line in lines { n &+= t.encode(line).count }
-        best = min(best, now() - t0)
+        for line in lines { n &+= tokenizer.encode(line).count }
         if n < 0 { print(n) }
     }
-    return best
+    let t = Timing(load: median(loads), encode: encode, lines: perLine, count: ids.count, checksum: checksum(ids))
+    ours.append(t)
+    print(subject.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+        + String(format: " load %.3f s (median of 5)   encode %6.2f MB/s one call, %6.2f MB/s per line", t.load, megabytes / t.encode, megabytes / t.lines)
+        + " (\(t.count) tokens, checksum \(t.checksum))")
 }
-let qwenEncode = timeEncode(qwen, text)
-let smolEncode = timeEncode(smol, text)
-let qwenLines = timeLines(qwen, lines)
-
-print("rat (Swift, one core):")
-print(String(format: "  Qwen2 tokenizer.json load   %.3f s (median of 5)", median(qwenLoads)))
-print(String(format: "  SmolLM2 GGUF load           %.3f s (median of 5, includes parsing the GGUF header)", median(smolLoads)))
-print(String(format: "  Qwen2 encode, one call      %.2f MB/s", megabytes / qwenEncode.seconds) + " (\(qwenEncode.ids.count) tokens, checksum \(checksum(qwenEncode.ids)))")
-print(String(format: "  Qwen2 encode, per line      %.2f MB/s", megabytes / qwenLines) + " (\(lines.count) lines)")
-print(String(format: "  SmolLM2 encode, one call    %.2f MB/s", megabytes / smolEncode.seconds) + " (\(smolEncode.ids.count) tokens, checksum \(checksum(smolEncode.ids)))")
 
 // The same with HuggingFace tokenizers.
 let script = """
@@ -115,32 +139,39 @@ for _ in range(3):
     best_lines = min(best_lines, time.perf_counter() - t0)
 print(json.dumps({"load": sorted(loads)[2], "encode": best, "lines": best_lines, "count": len(ids), "checksum": checksum(ids)}))
 """
-let process = Process()
-process.executableURL = URL(fileURLWithPath: python)
-process.arguments = ["-c", script, textFile.path, qwen2.appendingPathComponent("tokenizer.json").path]
-var penv = env
-penv["TOKENIZERS_PARALLELISM"] = "false"
-penv["RAYON_NUM_THREADS"] = "1"
-process.environment = penv
-let pipe = Pipe()
-process.standardOutput = pipe
-do {
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus == 0,
-        let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-        let load = obj["load"] as? Double, let encode = obj["encode"] as? Double, let linesTime = obj["lines"] as? Double,
-        let count = obj["count"] as? Int, let sum = obj["checksum"] as? Int
-    {
-        print("HuggingFace tokenizers (Rust via Python, TOKENIZERS_PARALLELISM=false):")
-        print(String(format: "  Qwen2 tokenizer.json load   %.3f s (median of 5)", load))
-        print(String(format: "  Qwen2 encode, one call      %.2f MB/s", megabytes / encode) + " (\(count) tokens, checksum \(sum))")
-        print(String(format: "  Qwen2 encode, per line      %.2f MB/s", megabytes / linesTime))
-        print(count == qwenEncode.ids.count && sum == checksum(qwenEncode.ids) ? "ids: identical to HF" : "ids: DIFFER from HF")
-    } else {
-        print("HuggingFace timing failed (\(python) exit \(process.terminationStatus))")
+print("HuggingFace tokenizers 1 thread (Rust via Python, TOKENIZERS_PARALLELISM=false, RAYON_NUM_THREADS=1):")
+for (subject, mine) in zip(subjects, ours) {
+    let label = subject.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+    guard let json = subject.huggingFaceJSON else {
+        print("\(label) skipped (no converted tokenizer.json: needs transformers in \(python))")
+        continue
     }
-} catch {
-    print("HuggingFace timing skipped: cannot run \(python) (\(error))")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = ["-c", script, textFile.path, json.path]
+    var penv = env
+    penv["TOKENIZERS_PARALLELISM"] = "false"
+    penv["RAYON_NUM_THREADS"] = "1"
+    process.environment = penv
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    do {
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let load = obj["load"] as? Double, let encode = obj["encode"] as? Double, let linesTime = obj["lines"] as? Double,
+            let count = obj["count"] as? Int, let sum = obj["checksum"] as? Int
+        else {
+            print("\(label) failed (\(python) exit \(process.terminationStatus))")
+            continue
+        }
+        print(label + String(format: " load %.3f s (median of 5)   encode %6.2f MB/s one call, %6.2f MB/s per line", load, megabytes / encode, megabytes / linesTime)
+            + " (\(count) tokens, checksum \(sum))  "
+            + (count == mine.count && sum == mine.checksum ? "ids identical to rat's" : "ids DIFFER from rat's")
+            + String(format: "; rat %.1fx faster one call, %.1fx per line", encode / mine.encode, linesTime / mine.lines))
+    } catch {
+        print("\(label) skipped: cannot run \(python) (\(error))")
+    }
 }

@@ -22,6 +22,8 @@ enum Assets {
 
     static var haveQwen2: Bool { available(qwen2Folder.appendingPathComponent("tokenizer.json")) }
     static var haveSmolLM2: Bool { available(smolLM2GGUF) }
+    static let gemma3GGUF = cache.appendingPathComponent("models/gemma-3-270m-q4_k_m.gguf")
+    static var haveGemma3: Bool { available(gemma3GGUF) }
 
     /// Fixtures/tokenizer at the repository root.
     static let fixtures: URL = URL(fileURLWithPath: #filePath)

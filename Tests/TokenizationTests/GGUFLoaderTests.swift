@@ -37,7 +37,7 @@ import Tokenization
     static let malformed: [(String, String)] = [
         ("bad-unknown-merge.gguf", "not in the vocabulary"),
         ("bad-pre.gguf", "tokenizer.ggml.pre \"no-such-pre-tokenizer\" is not supported"),
-        ("bad-model.gguf", "tokenizer.ggml.model is \"llama\""),
+        ("bad-model.gguf", "tokenizer.ggml.model is \"rwkv\""),
         ("bad-tokens-not-strings.gguf", "tokenizer.ggml.tokens"),
         ("bad-missing-tokens.gguf", "tokenizer.ggml.tokens"),
         ("bad-merge-format.gguf", "is not two tokens separated by one space"),

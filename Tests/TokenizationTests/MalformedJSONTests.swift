@@ -62,7 +62,12 @@ import Tokenization
 
     @Test func unsupportedPieces() {
         Self.expectError(Self.minimal(normalizer: #"{"type": "Precompiled", "precompiled_charsmap": ""}"#), "normalizer type \"Precompiled\"")
-        Self.expectError(Self.minimal(preTokenizer: #"{"type": "Metaspace"}"#), "pre_tokenizer type \"Metaspace\"")
+        Self.expectError(Self.minimal(preTokenizer: #"{"type": "BertPreTokenizer"}"#), "pre_tokenizer type \"BertPreTokenizer\"")
+        Self.expectError(Self.minimal(preTokenizer: #"{"type": "Metaspace"}"#), "Metaspace pre-tokenizer needs a one-character \"replacement\"")
+        Self.expectError(Self.minimal(preTokenizer: #"{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "sometimes"}"#), "prepend_scheme \"sometimes\"")
+        Self.expectError(Self.minimal(model: #"{"type": "Unigram", "vocab": [["a", 0.0]]}"#), "Unigram model without \"unk_id\"")
+        Self.expectError(
+            Self.minimal(preTokenizer: #"{"type": "Split", "pattern": {"String": " "}, "behavior": "Sideways"}"#), "behavior \"Sideways\" is not one of")
         let removed = #"{"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "Removed", "invert": false}"#
         Self.expectError(Self.minimal(preTokenizer: removed), "behavior \"Removed\"")
         Self.expectError(Self.minimal(model: #"{"type": "WordPiece", "vocab": {}}"#), "model type \"WordPiece\"")

@@ -74,7 +74,7 @@ def main():
     write("tiny-gpt2.gguf", pre="gpt-2", add_bos=False)
     write("bad-unknown-merge.gguf", merges=MERGES + ["Ġ zz"])
     write("bad-pre.gguf", pre="no-such-pre-tokenizer")
-    write("bad-model.gguf", model="llama")
+    write("bad-model.gguf", model="rwkv")  # a vocabulary kind rat lacks
     write("bad-tokens-not-strings.gguf", tokens=[1, 2, 3], types=False)
     write("bad-missing-tokens.gguf", drop=("tokens",))
     write("bad-merge-format.gguf", merges=MERGES + ["Ġ t h"])

@@ -1,0 +1,152 @@
+/// What a BPE piece starts as, before any merge.
+enum InitialSymbols: Sendable {
+    /// Byte-level BPE: for each byte, the id of the token that spells it in GPT-2's byte alphabet
+    /// (-1 when the vocabulary lacks it). The ByteLevel pre-tokenizer's respelling is implicit.
+    case bytes([Int32])
+    /// Character BPE (SentencePiece-style vocabularies): one symbol per Unicode scalar.
+    case characters(CharacterSymbols)
+}
+
+/// HF's `BPE::merge_word` start: each scalar is its vocabulary entry; one missing from the
+/// vocabulary becomes its UTF-8 bytes as `<0xNN>` tokens (`byte_fallback`, when all of them
+/// exist), else the unknown token, consecutive unknowns fused into one when `fuse_unk`.
+struct CharacterSymbols: Sendable {
+    /// Ids of one-scalar tokens below U+0080, -1 when absent.
+    let ascii: [Int32]
+    /// Ids of the other one-scalar tokens.
+    let scalars: [UInt32: Int32]
+    /// `<0xNN>` token ids by byte (-1 when absent), nil without byte fallback.
+    let byteFallback: [Int32]?
+    let fuseUnknown: Bool
+    /// Where a piece can be cut without changing its BPE result: before each `▁` that follows a
+    /// scalar in `joinedBeforeMarker` neither `▁` itself nor a scalar some token holds right
+    /// before a `▁`. No merge can then make a symbol across the cut, so each side merges alone,
+    /// and the pieces of SentencePiece text, which has no pre-tokenizer split, can be cached as
+    /// words. nil when the vocabulary has no `▁`.
+    let marker: [UInt8]?
+    let joinedBeforeMarker: Set<UInt32>
+
+    static let spaceMarker = Array("\u{2581}".utf8)
+
+    /// The scalars that some token holds right before a `▁` (other than `▁` itself).
+    static func scalarsBeforeMarker<C: Collection>(in tokens: some Sequence<C>) -> Set<UInt32> where C.Element == UInt8, C.Index == Int {
+        var out = Set<UInt32>()
+        for t in tokens where t.count >= 4 {
+            var i = t.startIndex + 1
+            while i + 3 <= t.endIndex {
+                if t[i] == 0xE2, t[i + 1] == 0x96, t[i + 2] == 0x81 {
+                    var k = i - 1
+                    while k > t.startIndex, t[k] & 0xC0 == 0x80 { k -= 1 }
+                    let v = decodeScalar(t, at: k)
+                    if v != 0x2581 { out.insert(v) }
+                }
+                i += 1
+            }
+        }
+        return out
+    }
+
+    static func decodeScalar<C: Collection>(_ t: C, at i: Int) -> UInt32 where C.Element == UInt8, C.Index == Int {
+        let b0 = t[i]
+        if b0 < 0x80 { return UInt32(b0) }
+        var v: UInt32
+        var n: Int
+        if b0 >= 0xF0 { v = UInt32(b0 & 0x07); n = 4 } else if b0 >= 0xE0 { v = UInt32(b0 & 0x0F); n = 3 } else { v = UInt32(b0 & 0x1F); n = 2 }
+        n = min(n, t.endIndex - i)
+        for k in 1..<max(n, 1) { v = (v << 6) | UInt32(t[i + k] & 0x3F) }
+        return v
+    }
+
+    func forEachSegment(of piece: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Void) {
+        guard marker != nil, piece.count > 3 else { return body(piece) }
+        var start = piece.startIndex
+        var previous: UInt32 = 0x2581
+        var i = piece.startIndex
+        let end = piece.endIndex
+        while i < end {
+            let b = piece[i]
+            let n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            let v = n == 3 && b == 0xE2 && i + 2 < end && piece[i + 1] == 0x96 && piece[i + 2] == 0x81 ? 0x2581 : Self.decodeScalar(piece, at: i)
+            if v == 0x2581, previous != 0x2581, i > start, !joinedBeforeMarker.contains(previous) {
+                body(piece[start..<i])
+                start = i
+            }
+            previous = v
+            i += n
+        }
+        body(piece[start..<end])
+    }
+
+    /// From the vocabulary's entries (token string, id) in order, later duplicates winning.
+    init<S: Sequence>(vocabulary: S, byteFallback: Bool, fuseUnknown: Bool, joinedBeforeMarker: Set<UInt32>) where S.Element == (String, Int32) {
+        var ascii = [Int32](repeating: -1, count: 128)
+        var scalars: [UInt32: Int32] = [:]
+        var bytes = [Int32](repeating: -1, count: 256)
+        for (token, id) in vocabulary {
+            let u = token.unicodeScalars
+            if u.count == 1, let s = u.first {
+                if s.value < 128 { ascii[Int(s.value)] = id } else { scalars[s.value] = id }
+            } else if byteFallback, let b = Self.byteToken(token) {
+                bytes[Int(b)] = id
+            }
+        }
+        self.ascii = ascii
+        self.scalars = scalars
+        self.byteFallback = byteFallback ? bytes : nil
+        self.fuseUnknown = fuseUnknown
+        self.marker = scalars[0x2581] != nil ? Self.spaceMarker : nil
+        self.joinedBeforeMarker = joinedBeforeMarker
+    }
+
+    /// The byte of a token spelled exactly `<0xNN>` with uppercase hex digits, the form HF looks up.
+    static func byteToken(_ token: String) -> UInt8? {
+        guard token.utf8.count == 6 else { return nil }
+        let u = Array(token.utf8)
+        guard u.count == 6, u[0] == 0x3C, u[1] == 0x30, u[2] == 0x78, u[5] == 0x3E else { return nil }
+        func digit(_ b: UInt8) -> UInt8? {
+            switch b {
+            case 0x30...0x39: b - 0x30
+            case 0x41...0x46: b - 0x41 + 10
+            default: nil
+            }
+        }
+        guard let hi = digit(u[3]), let lo = digit(u[4]) else { return nil }
+        return hi << 4 | lo
+    }
+
+    func append(_ piece: ArraySlice<UInt8>, unknownID: Int32?, to symbols: inout [Int32]) {
+        var pendingUnknown = false
+        var i = piece.startIndex
+        let end = piece.endIndex
+        while i < end {
+            let b0 = piece[i]
+            var n = 1
+            var id: Int32 = -1
+            if b0 < 0x80 {
+                id = ascii[Int(b0)]
+            } else {
+                var v: UInt32
+                if b0 >= 0xF0 { v = UInt32(b0 & 0x07); n = 4 } else if b0 >= 0xE0 { v = UInt32(b0 & 0x0F); n = 3 } else { v = UInt32(b0 & 0x1F); n = 2 }
+                n = min(n, end - i)
+                for k in 1..<max(n, 1) { v = (v << 6) | UInt32(piece[i + k] & 0x3F) }
+                id = scalars[v] ?? -1
+            }
+            defer { i += n }
+            if id >= 0 {
+                if pendingUnknown, let unknownID { symbols.append(unknownID) }
+                pendingUnknown = false
+                symbols.append(id)
+                continue
+            }
+            if let byteFallback, (i..<(i + n)).allSatisfy({ byteFallback[Int(piece[$0])] >= 0 }) {
+                // HF adds the byte tokens without flushing a pending unknown first.
+                for k in i..<(i + n) { symbols.append(byteFallback[Int(piece[k])]) }
+                continue
+            }
+            guard let unknownID else { continue }
+            if pendingUnknown && !fuseUnknown { symbols.append(unknownID) }
+            pendingUnknown = true
+        }
+        if pendingUnknown, let unknownID { symbols.append(unknownID) }
+    }
+}
