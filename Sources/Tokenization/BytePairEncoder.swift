@@ -22,20 +22,35 @@ struct BytePairEncoder: Sendable {
         return wholeWords[Array(piece)]
     }
 
-    /// Calls `body` with the parts of a piece that BPE can encode apart with the same result (the
-    /// whole piece, except for character BPE; see `CharacterSymbols.segments`).
-    func forEachSegment(of piece: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Void) {
-        if case .characters(let c) = initial {
-            c.forEachSegment(of: piece, body)
+    /// The ends of the parts of a piece that BPE can encode apart with the same result (only the
+    /// piece's end, except for character BPE; see `CharacterSymbols.segmentEnds`).
+    func segmentEnds(of piece: ArraySlice<UInt8>, into ends: inout [Int]) {
+        ends.removeAll(keepingCapacity: true)
+        if case .characters(let c) = initial, c.marker != nil {
+            c.segmentEnds(of: piece, into: &ends)
         } else {
-            body(piece)
+            ends.append(piece.endIndex)
         }
     }
 
     /// Appends the ids of one pre-tokenized piece (or segment of it) to `out`, whole words aside.
     func encode(_ piece: ArraySlice<UInt8>, into out: inout [Int32]) {
+        var scratch = Scratch()
+        encode(piece, into: &out, scratch: &scratch)
+    }
+
+    /// Arrays reused from one piece to the next, so that short pieces allocate nothing.
+    struct Scratch {
         var symbols: [Int32] = []
-        symbols.reserveCapacity(piece.count)
+        var ranks: [UInt64] = []
+    }
+
+    func encode(_ piece: ArraySlice<UInt8>, into out: inout [Int32], scratch: inout Scratch) {
+        scratch.symbols.removeAll(keepingCapacity: true)
+        encodeSymbols(piece, into: &out, symbols: &scratch.symbols, ranks: &scratch.ranks)
+    }
+
+    private func encodeSymbols(_ piece: ArraySlice<UInt8>, into out: inout [Int32], symbols: inout [Int32], ranks: inout [UInt64]) {
         switch initial {
         case .bytes(let byteTokenIDs):
             for b in piece {
@@ -54,13 +69,13 @@ struct BytePairEncoder: Sendable {
             out.append(contentsOf: symbols)
             return
         }
-        if symbols.count > 128 {
+        if symbols.count > 48 {
             mergeWithHeap(&symbols)
             out.append(contentsOf: symbols)
             return
         }
-        var ranks = [UInt64](repeating: .max, count: symbols.count - 1)
-        for k in 0..<(symbols.count - 1) { ranks[k] = lookup(symbols[k], symbols[k + 1]) }
+        ranks.removeAll(keepingCapacity: true)
+        for k in 0..<(symbols.count - 1) { ranks.append(lookup(symbols[k], symbols[k + 1])) }
         while true {
             var best = UInt64.max
             var at = -1

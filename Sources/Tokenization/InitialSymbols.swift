@@ -57,8 +57,8 @@ struct CharacterSymbols: Sendable {
         return v
     }
 
-    func forEachSegment(of piece: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Void) {
-        guard marker != nil, piece.count > 3 else { return body(piece) }
+    /// Appends the end of each independent segment of `piece` (see `marker`).
+    func segmentEnds(of piece: ArraySlice<UInt8>, into ends: inout [Int]) {
         var start = piece.startIndex
         var previous: UInt32 = 0x2581
         var i = piece.startIndex
@@ -66,15 +66,22 @@ struct CharacterSymbols: Sendable {
         while i < end {
             let b = piece[i]
             let n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-            let v = n == 3 && b == 0xE2 && i + 2 < end && piece[i + 1] == 0x96 && piece[i + 2] == 0x81 ? 0x2581 : Self.decodeScalar(piece, at: i)
+            let v: UInt32
+            if b < 0x80 {
+                v = UInt32(b)
+            } else if b == 0xE2, i + 2 < end, piece[i + 1] == 0x96, piece[i + 2] == 0x81 {
+                v = 0x2581
+            } else {
+                v = Self.decodeScalar(piece, at: i)
+            }
             if v == 0x2581, previous != 0x2581, i > start, !joinedBeforeMarker.contains(previous) {
-                body(piece[start..<i])
+                ends.append(i)
                 start = i
             }
             previous = v
             i += n
         }
-        body(piece[start..<end])
+        ends.append(end)
     }
 
     /// From the vocabulary's entries (token string, id) in order, later duplicates winning.

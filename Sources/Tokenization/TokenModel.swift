@@ -3,13 +3,6 @@ enum TokenModel: Sendable {
     case bpe(BytePairEncoder)
     case unigram(UnigramModel)
 
-    func forEachSegment(of piece: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Void) {
-        switch self {
-        case .bpe(let m): m.forEachSegment(of: piece, body)
-        case .unigram: body(piece)
-        }
-    }
-
     func encode(_ piece: ArraySlice<UInt8>, into out: inout [Int32]) {
         switch self {
         case .bpe(let m): m.encode(piece, into: &out)

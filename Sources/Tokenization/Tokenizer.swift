@@ -1,3 +1,5 @@
+import Foundation
+
 /// A tokenizer token for token identical to HuggingFace `tokenizers`: byte-level BPE (GPT-2,
 /// Llama 3, Qwen, SmolLM) and SentencePiece-style vocabularies (character BPE with byte
 /// fallback, as Llama 2, Mistral, Phi-3 and Gemma use, and Unigram).
@@ -33,6 +35,8 @@ public final class Tokenizer: Sendable {
     /// The token string of each id (vocabulary entry, or an added token's content), nil for gaps.
     let tokenTexts: [String?]
     let cleansUpSpaces: Bool
+    /// Pieces encoded by earlier calls.
+    let wordCache = WordCache()
     /// What the ByteLevel decoder turns each token into.
     let tokenBytes: [[UInt8]]
 
@@ -99,7 +103,12 @@ public final class Tokenizer: Sendable {
     public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int] {
         var ids: [Int32] = []
         ids.reserveCapacity(text.utf8.count / 3 + 4)
-        var cache: [ArraySlice<UInt8>: [Int32]] = [:]
+        var state = EncodeState(known: wordCache.snapshot())
+        defer {
+            let fresh = state.fresh
+            state.known = WordTable()  // let go of the snapshot first, so that adding does not copy the table
+            wordCache.add(fresh)
+        }
         let raw = Array(text.utf8)
         for segment in rawAddedTokens.split(raw[...]) {
             switch segment {
@@ -111,7 +120,7 @@ public final class Tokenizer: Sendable {
                 for inner in normalizedAddedTokens.split(normalized) {
                     switch inner {
                     case .token(let id): ids.append(Int32(id))
-                    case .text(let t): encodeText(t, atStart: atStart && t.startIndex == normalized.startIndex, into: &ids, cache: &cache)
+                    case .text(let t): encodeText(t, atStart: atStart && t.startIndex == normalized.startIndex, into: &ids, state: &state)
                     }
                 }
             }
@@ -126,21 +135,35 @@ public final class Tokenizer: Sendable {
 
     /// `atStart`: the text begins the input (no added token before it), which Metaspace's
     /// `first` scheme looks at.
-    private func encodeText(_ text: ArraySlice<UInt8>, atStart: Bool, into ids: inout [Int32], cache: inout [ArraySlice<UInt8>: [Int32]]) {
+    private func encodeText(_ text: ArraySlice<UInt8>, atStart: Bool, into ids: inout [Int32], state: inout EncodeState) {
         let pieces = preTokenizer?.split([text], atStart: atStart) ?? [text]
-        for whole in pieces where !whole.isEmpty {
-            if case .bpe(let bpe) = model, let id = bpe.wholeWord(whole) {
-                ids.append(id)
-                continue
-            }
-            model.forEachSegment(of: whole) { piece in
-                if piece.count <= 64, let hit = cache[piece] {
-                    ids += hit
-                    return
+        // The model's payload is taken out once, not per piece (each copy retains its arrays).
+        switch model {
+        case .bpe(let bpe):
+            for whole in pieces where !whole.isEmpty {
+                if let id = bpe.wholeWord(whole) {
+                    ids.append(id)
+                    continue
                 }
-                let start = ids.count
-                model.encode(piece, into: &ids)
-                if piece.count <= 64, cache.count < 50_000 { cache[piece] = Array(ids[start...]) }
+                bpe.segmentEnds(of: whole, into: &state.ends)
+                var start = whole.startIndex
+                for end in state.ends {
+                    let piece = whole[start..<end]
+                    start = end
+                    let hash = WordTable.hash(piece)
+                    if state.known.append(piece, hash: hash, to: &ids) || state.fresh.append(piece, hash: hash, to: &ids) { continue }
+                    let first = ids.count
+                    bpe.encode(piece, into: &ids, scratch: &state.scratch)
+                    if piece.count <= 64, state.fresh.count < 50_000 { state.fresh.insert(piece, hash: hash, ids: ids[first...]) }
+                }
+            }
+        case .unigram(let unigram):
+            for piece in pieces where !piece.isEmpty {
+                let hash = WordTable.hash(piece)
+                if state.known.append(piece, hash: hash, to: &ids) || state.fresh.append(piece, hash: hash, to: &ids) { continue }
+                let first = ids.count
+                unigram.encode(piece, into: &ids)
+                if piece.count <= 64, state.fresh.count < 50_000 { state.fresh.insert(piece, hash: hash, ids: ids[first...]) }
             }
         }
     }
@@ -178,4 +201,15 @@ public final class Tokenizer: Sendable {
     public func vocabularyEntry(_ id: Int) -> String? {
         (id >= 0 && id < tokenTexts.count) ? tokenTexts[id] : nil
     }
+}
+
+/// What one `encode` call keeps from piece to piece: the ids of pieces seen (words repeat) and
+/// scratch arrays.
+struct EncodeState {
+    /// The tokenizer's word cache as this call began.
+    var known: WordTable
+    /// Pieces this call encoded.
+    var fresh = WordTable()
+    var scratch = BytePairEncoder.Scratch()
+    var ends: [Int] = []
 }
