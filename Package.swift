@@ -30,6 +30,8 @@ let package = Package(
             ]
         ),
         .target(name: "Tokenization", dependencies: ["GGUF"]),
+        // A Jinja interpreter for HuggingFace chat templates, rendering as transformers does.
+        .target(name: "ChatTemplates"),
         .target(name: "ReverseAttention", dependencies: ["ModelRuntime", "Tokenization"]),
         .executableTarget(
             name: "rat",
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"]),
         .testTarget(name: "ReverseAttentionTests", dependencies: ["ReverseAttention"]),
         .testTarget(name: "RatCLITests", dependencies: ["rat"]),
         .testTarget(name: "PageTests", dependencies: ["ReverseAttention"]),
