@@ -5,7 +5,8 @@ import PackageDescription
 ///
 /// Data flow (one target per stage, plain value types between them):
 ///   text ─Tokenization─▶ ids ─ModelRuntime─▶ attention ─ReverseAttention (path search)─▶ TraceResult ─▶ renderers
-/// `GGUF` is the container format shared by the runtime (tensors) and the tokenizer (vocabulary).
+/// `GGUF` is the container format shared by the runtime (tensors) and the tokenizer (vocabulary);
+/// `ChatTemplates` (a Jinja interpreter) turns a conversation into the text the tokenizer reads.
 let package = Package(
     name: "rat",
     platforms: [.macOS(.v14)],
@@ -29,7 +30,7 @@ let package = Package(
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             ]
         ),
-        .target(name: "Tokenization", dependencies: ["GGUF"]),
+        .target(name: "Tokenization", dependencies: ["GGUF", "ChatTemplates"]),
         // A Jinja interpreter for HuggingFace chat templates, rendering as transformers does.
         .target(name: "ChatTemplates"),
         .target(name: "ReverseAttention", dependencies: ["ModelRuntime", "Tokenization"]),

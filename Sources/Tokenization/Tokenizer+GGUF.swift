@@ -28,6 +28,7 @@ extension Tokenizer {
     /// `llama`), with the file's chat template.
     public convenience init(gguf: GGUFFile) throws(TokenizerError) {
         var parts = try Self.parts(gguf: gguf)
+        parts.chatTemplateOrigin = "\(gguf.path) (tokenizer.chat_template)"
         if let v = gguf["tokenizer.chat_template"] {
             guard let template = v.stringValue else {
                 throw TokenizerError(file: gguf.path, message: "tokenizer.chat_template is not a string")

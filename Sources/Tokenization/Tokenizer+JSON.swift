@@ -11,31 +11,34 @@ extension Tokenizer {
         let configJSON = try config.map { url throws(TokenizerError) in try Self.readJSON(url) }
         var parts = try Self.parts(json: json, file: file, config: configJSON, configFile: config?.path ?? "")
         parts.cleansUpSpaces = configJSON?["clean_up_tokenization_spaces"]?.bool == true && json["model"]?["type"]?.string == "Unigram"
-        parts.chatTemplate = try Self.chatTemplate(beside: tokenizerJSON, config: configJSON, configFile: config?.path ?? "")
+        (parts.chatTemplate, parts.chatTemplateOrigin) = try Self.chatTemplate(beside: tokenizerJSON, config: configJSON, configFile: config?.path ?? "")
+        for key in ["mask_token", "sep_token", "cls_token"] {
+            if let v = configJSON?[key], let name = v.string ?? v["content"]?.string { parts.otherSpecialTokens[key] = name }
+        }
         self.init(parts: parts)
     }
 
     /// The chat template of a tokenizer folder, as transformers finds it: `chat_template.jinja`
     /// beside tokenizer.json, else tokenizer_config.json's `chat_template` (a string, or a list of
     /// named templates, of which rat takes `default`).
-    static func chatTemplate(beside tokenizerJSON: URL, config: JSONValue?, configFile: String) throws(TokenizerError) -> String? {
+    static func chatTemplate(beside tokenizerJSON: URL, config: JSONValue?, configFile: String) throws(TokenizerError) -> (String?, String) {
         let jinja = tokenizerJSON.deletingLastPathComponent().appendingPathComponent("chat_template.jinja")
         if FileManager.default.fileExists(atPath: jinja.path) {
             do {
-                return try String(contentsOf: jinja, encoding: .utf8)
+                return (try String(contentsOf: jinja, encoding: .utf8), jinja.path)
             } catch {
                 throw TokenizerError(file: jinja.path, message: "cannot read the chat template (\(error.localizedDescription))")
             }
         }
-        guard let value = config?["chat_template"], !value.isNull else { return nil }
-        if let s = value.string { return s }
+        guard let value = config?["chat_template"], !value.isNull else { return (nil, configFile.isEmpty ? tokenizerJSON.path : configFile) }
+        if let s = value.string { return (s, configFile) }
         if let list = value.array {
             var names: [String] = []
             for item in list {
                 guard let name = item["name"]?.string, let template = item["template"]?.string else {
                     throw TokenizerError(file: configFile, message: "chat_template list entries need \"name\" and \"template\" strings")
                 }
-                if name == "default" { return template }
+                if name == "default" { return (template, "\(configFile) (chat_template \"default\")") }
                 names.append(name)
             }
             throw TokenizerError(file: configFile, message: "chat_template has no template named \"default\" (it has: \(names.joined(separator: ", ")))")

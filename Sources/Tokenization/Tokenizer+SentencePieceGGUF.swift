@@ -122,9 +122,11 @@ extension Tokenizer {
         let shape: TransformersClass = isGemma ? .gemma : .llama(prefixSpace: true, legacy: false)
         let normalizer = isPhi3 ? .sequence([.prepend(TransformersClass.meta), .replace(pattern: TransformersClass.space, content: TransformersClass.meta)]) : shape.normalizer
         let preTokenizer = isPhi3 ? nil : shape.preTokenizer
-        return Parts(
+        var parts = Parts(
             bos: bos?.id, eos: eos?.id, pad: pad?.id, unk: unk?.id, normalizer: normalizer, preTokenizer: preTokenizer,
             model: .bpe(bpe), addedTokens: added, postProcessor: post, decoder: shape.decoder, tokenTexts: texts)
+        if isGemma { parts.otherSpecialTokens["mask_token"] = "<mask>" }  // GemmaTokenizer's default
+        return parts
     }
 
     /// transformers' Gemma fix: a token of Python whitespace that holds a space becomes that many `▁`s.

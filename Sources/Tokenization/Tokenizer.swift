@@ -15,8 +15,11 @@ public final class Tokenizer: Sendable {
     /// The chat template the files carry (GGUF `tokenizer.chat_template`, a folder's
     /// `chat_template.jinja`, or tokenizer_config.json's `chat_template`), as Jinja source.
     public let chatTemplate: String?
+    /// Where `chatTemplate` comes from (or would: the tokenizer's file), for messages.
+    public let chatTemplateOrigin: String
     /// The special tokens by their tokenizer_config.json names (`bos_token`, `eos_token`,
-    /// `unk_token`, `pad_token`), which chat templates read as variables.
+    /// `unk_token`, `pad_token`, and `mask_token`, `sep_token`, `cls_token` when set), which chat
+    /// templates read as variables.
     public let specialTokens: [String: String]
     /// One more than the largest id of the vocabulary and the added tokens (HF `len(tokenizer)`
     /// when the ids have no gaps).
@@ -50,8 +53,11 @@ public final class Tokenizer: Sendable {
         var decoder: TokenDecoder?
         var tokenTexts: [String?]
         var chatTemplate: String? = nil
+        var chatTemplateOrigin = ""
         /// transformers' `clean_up_tokenization_spaces` (it honours it for non-BPE models only).
         var cleansUpSpaces = false
+        /// Named special tokens beyond BOS, EOS, UNK and PAD (`mask_token`, `sep_token`, `cls_token`).
+        var otherSpecialTokens: [String: String] = [:]
     }
 
     init(parts: Parts) {
@@ -67,8 +73,9 @@ public final class Tokenizer: Sendable {
         postProcessor = parts.postProcessor
         decoder = parts.decoder
         chatTemplate = parts.chatTemplate
+        chatTemplateOrigin = parts.chatTemplateOrigin
         cleansUpSpaces = parts.cleansUpSpaces
-        var named: [String: String] = [:]
+        var named = parts.otherSpecialTokens
         for (key, id) in [("bos_token", parts.bos), ("eos_token", parts.eos), ("unk_token", parts.unk), ("pad_token", parts.pad)] {
             if let id, id >= 0, id < parts.tokenTexts.count, let text = parts.addedTokens.last(where: { $0.id == id })?.content ?? parts.tokenTexts[id] {
                 named[key] = text

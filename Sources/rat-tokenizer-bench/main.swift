@@ -175,3 +175,43 @@ for (subject, mine) in zip(subjects, ours) {
         print("\(label) skipped: cannot run \(python) (\(error))")
     }
 }
+
+// Chat templates: Qwen2's (tools, namespace, loops) on a four-message conversation, after the
+// first render (which parses), beside transformers' apply_chat_template(tokenize=False).
+let conversation = Conversation([
+    ChatMessage(role: "system", content: "You are a terse geography tutor."),
+    ChatMessage(role: "user", content: "Name a river in Paris."),
+    ChatMessage(role: "assistant", content: "The Seine."),
+    ChatMessage(role: "user", content: "How long is it?"),
+])
+let qwenTokenizer = try Tokenizer(folder: qwen2)
+_ = try qwenTokenizer.applyChatTemplate(conversation)
+let renders = 2000
+let renderStart = now()
+for _ in 0..<renders { _ = try qwenTokenizer.applyChatTemplate(conversation) }
+let renderTime = (now() - renderStart) / Double(renders)
+let templateScript = """
+import sys, time
+from transformers import AutoTokenizer
+tok = AutoTokenizer.from_pretrained(sys.argv[1])
+m = [{"role": "system", "content": "You are a terse geography tutor."}, {"role": "user", "content": "Name a river in Paris."},
+     {"role": "assistant", "content": "The Seine."}, {"role": "user", "content": "How long is it?"}]
+tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True)
+t0 = time.perf_counter()
+for _ in range(500): tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True)
+print((time.perf_counter() - t0) / 500)
+"""
+let templateProcess = Process()
+templateProcess.executableURL = URL(fileURLWithPath: python)
+templateProcess.arguments = ["-c", templateScript, qwen2.path]
+let templatePipe = Pipe()
+templateProcess.standardOutput = templatePipe
+templateProcess.standardError = FileHandle.nullDevice
+var hfRender: Double? = nil
+if (try? templateProcess.run()) != nil {
+    let data = templatePipe.fileHandleForReading.readDataToEndOfFile()
+    templateProcess.waitUntilExit()
+    hfRender = Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+}
+print(String(format: "chat template (Qwen2's, 4 messages, rendered): rat %.3f ms", renderTime * 1000)
+    + (hfRender.map { String(format: ", transformers apply_chat_template %.3f ms (%.1fx)", $0 * 1000, $0 / renderTime) } ?? ", transformers not timed"))

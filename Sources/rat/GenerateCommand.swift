@@ -33,6 +33,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "The prompt as comma-separated token ids.")
     var ids: String?
 
+    @OptionGroup(title: "Conversations (instead of --prompt: the model answers the last message)")
+    var chat: ChatOptionGroup
+
     @Option(name: .customLong("max-new-tokens"), parsing: .unconditional, help: "The most tokens to write.")
     var maxNewTokens: Int = 64
 
@@ -82,8 +85,8 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptionGroup
 
     func validate() throws {
-        guard [prompt, promptFile, ids].compactMap({ $0 }).count == 1 else {
-            throw ValidationError("give the prompt as --prompt, --prompt-file or --ids (one of them)")
+        guard [prompt, promptFile, ids, chat.messages].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give the prompt as --prompt, --prompt-file, --ids or --messages (one of them)")
         }
         guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be >= 1, got \(maxNewTokens)") }
         guard aggHeads != .none else { throw ValidationError("--agg-heads none cannot be traced: use mean or max") }
@@ -97,7 +100,9 @@ struct GenerateCommand: ParsableCommand {
         let tracer = try ReverseAttentionTracer(loading: modelName, residency: runtime.weights)
         let load = Date().timeIntervalSince(started)
         let promptIDs: [Int]
-        if let ids {
+        if let rendered = try chat.render(with: tracer.tokenizer) {
+            promptIDs = rendered.ids
+        } else if let ids {
             promptIDs = try ids.split(separator: ",").map { part in
                 guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else { throw TraceError("--ids: '\(part)' is not a token id") }
                 return id

@@ -12,6 +12,16 @@ struct TokenizeCommand: ParsableCommand {
             The tokenizer comes from --model (a GGUF file, or a folder holding tokenizer.json) or \
             --tokenizer (a tokenizer.json file or its folder). Each token's string is the decode of \
             that id alone, so a byte of a multi-byte character shows as U+FFFD.
+
+            --messages renders a conversation with the model's chat template (GGUF \
+            tokenizer.chat_template, the folder's chat_template.jinja or tokenizer_config.json), \
+            as transformers' apply_chat_template does, and tokenizes the result without adding \
+            special tokens (the template writes its own).
+
+            Examples:
+              rat tokenize --model model.gguf --text "Hello world"
+              rat tokenize --model model.gguf --messages chat.json --json
+              rat tokenize --model gemma-3-270m.gguf --messages chat.json --chat-template gemma3-it.jinja
             """)
 
     @Option(name: .long, help: "A GGUF model file, or a folder holding tokenizer.json (and tokenizer_config.json).")
@@ -21,10 +31,18 @@ struct TokenizeCommand: ParsableCommand {
     var tokenizer: String?
 
     @Option(name: .long, help: "The text to tokenize.")
-    var text: String
+    var text: String?
 
-    @Flag(name: .long, help: "Print {\"ids\": [...], \"tokens\": [...]} as JSON.")
+    @OptionGroup var chat: ChatOptionGroup
+
+    @Flag(name: .long, help: "Print {\"ids\": [...], \"tokens\": [...]} as JSON (with --messages, also \"text\": the rendering).")
     var json = false
+
+    func validate() throws {
+        guard (text == nil) != (chat.messages == nil) else {
+            throw ValidationError("give the text as --text or a conversation as --messages (one of them)")
+        }
+    }
 
     /// A usage problem or a tokenizer that cannot be loaded: one line on stderr, exit code 1.
     struct Failure: Error, CustomStringConvertible {
@@ -33,15 +51,17 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         let tok = try loadTokenizer()
-        let ids = tok.encode(text)
+        let rendered = try chat.render(with: tok)
+        let ids = rendered?.ids ?? tok.encode(text ?? "")
         let tokens = ids.map { tok.tokenString($0) }
         if json {
-            struct Output: Encodable { let ids: [Int]; let tokens: [String] }
+            struct Output: Encodable { let text: String?; let ids: [Int]; let tokens: [String] }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(Output(ids: ids, tokens: tokens))
+            let data = try encoder.encode(Output(text: rendered?.text, ids: ids, tokens: tokens))
             print(String(decoding: data, as: UTF8.self))
         } else {
+            if let rendered { print(rendered.text) }
             print("\(ids.count) tokens: \(ids.map(String.init).joined(separator: " "))")
             let width = String(max(ids.count - 1, 0)).count
             for (i, (id, token)) in zip(ids, tokens).enumerated() {

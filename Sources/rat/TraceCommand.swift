@@ -15,6 +15,7 @@ struct TraceCommand: ParsableCommand {
               rat trace --text "The quick brown fox jumps over the lazy dog."
               rat trace --model Qwen/Qwen2-0.5B --text-file essay.txt --layer 12 --target-pos -2 --open-browser
               rat trace --text "..." --agg-heads max --length-norm pow:0.7 --search exact --svg figure.svg
+              rat trace --messages chat.json --output out/chat      # a conversation, through the chat template
             """
     )
 
@@ -26,6 +27,9 @@ struct TraceCommand: ParsableCommand {
 
     @Option(name: .customLong("text-file"), help: "Read the text from a file instead.")
     var textFile: String?
+
+    @OptionGroup(title: "Conversations (instead of --text; the default target is the rendering's last token)")
+    var chat: ChatOptionGroup
 
     @Option(parsing: .unconditional, help: "Layer whose attention is traced; negative counts from the end.")
     var layer: Int = -1
@@ -56,7 +60,9 @@ struct TraceCommand: ParsableCommand {
     var device: String = "auto"
 
     func validate() throws {
-        guard (text == nil) != (textFile == nil) else { throw ValidationError("give the text as --text or --text-file (one of them)") }
+        guard [text, textFile, chat.messages].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give the text as --text or --text-file, or a conversation as --messages (one of them)")
+        }
         guard ["auto", "cpu"].contains(device) else {
             throw ValidationError("--device \(device) is not available: rat runs on the CPU (use auto or cpu)")
         }
@@ -65,15 +71,13 @@ struct TraceCommand: ParsableCommand {
     func run() throws {
         let started = Date()
         runtime.apply()
-        let input: String
+        var input = text ?? ""
         if let textFile {
             do { input = try String(contentsOfFile: textFile, encoding: .utf8) } catch {
                 throw TraceError("--text-file: cannot read '\(textFile)': \(error.localizedDescription)")
             }
-        } else {
-            input = text!
         }
-        guard !input.isEmpty else { throw TraceError("the text is empty: nothing to trace") }
+        guard !input.isEmpty || chat.messages != nil else { throw TraceError("the text is empty: nothing to trace") }
         // Fail on an unusable output folder before the slow part.
         do {
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: output), withIntermediateDirectories: true)
@@ -87,10 +91,19 @@ struct TraceCommand: ParsableCommand {
         let tracer = try ReverseAttentionTracer(loading: modelName, residency: runtime.weights)
         let loadTime = progress.finish()
         progress.start("running \(tracer.model.config.architecture) on the text")
-        let (result, warnings) = try tracer.traceText(
-            input, targetPos: search.targetPos, layer: layer, topBeam: search.topBeam, topK: search.topK,
-            minAttn: search.minAttn, aggHeads: aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-            bosTokenID: bosTokenID, search: search.search)
+        let (result, warnings): (TraceResult, [String])
+        if let rendered = try chat.render(with: tracer.tokenizer) {
+            (result, warnings) = try tracer.trace(
+                inputIDs: rendered.ids, targetPos: search.targetPos, attentionMask: Array(repeating: 1, count: rendered.ids.count),
+                layer: layer, topBeam: search.topBeam, topK: search.topK, minAttn: search.minAttn, aggHeads: aggHeads,
+                lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS, bosTokenID: bosTokenID, search: search.search,
+                text: rendered.text)
+        } else {
+            (result, warnings) = try tracer.traceText(
+                input, targetPos: search.targetPos, layer: layer, topBeam: search.topBeam, topK: search.topK,
+                minAttn: search.minAttn, aggHeads: aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
+                bosTokenID: bosTokenID, search: search.search)
+        }
         let traceTime = progress.finish()
         try TraceOutput(json: json, outputDirectory: output, svgFile: svg, openBrowser: openBrowser).emit(result, warnings: warnings)
         printError(String(

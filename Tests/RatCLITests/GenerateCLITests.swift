@@ -53,7 +53,7 @@ import Testing
 
     @Test func badInputsFailWithOneClearLine() throws {
         let cases: [([String], String)] = [
-            (["generate", "--prompt", "hi", "--ids", "1"], "give the prompt as --prompt, --prompt-file or --ids (one of them)"),
+            (["generate", "--prompt", "hi", "--ids", "1"], "give the prompt as --prompt, --prompt-file, --ids or --messages (one of them)"),
             (["generate", "--prompt", "hi", "--max-new-tokens", "0"], "--max-new-tokens must be >= 1, got 0"),
             (["generate", "--prompt", "hi", "--max-new-tokens", "-3"], "--max-new-tokens must be >= 1, got -3"),
             (["generate", "--prompt", "hi", "--agg-heads", "none"], "--agg-heads none cannot be traced"),

@@ -7,6 +7,8 @@ let cacheDirectory: URL = {
 }()
 let smolLM2 = cacheDirectory.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
 let haveSmolLM2 = FileManager.default.fileExists(atPath: smolLM2) || ProcessInfo.processInfo.environment["RAT_REQUIRE_ASSETS"] == "1"
+let gemma3 = cacheDirectory.appendingPathComponent("models/gemma-3-270m-q4_k_m.gguf").path
+let haveGemma3 = FileManager.default.fileExists(atPath: gemma3) || ProcessInfo.processInfo.environment["RAT_REQUIRE_ASSETS"] == "1"
 
 /// Reads a little-endian float32 .npy written by rat (header parsed just enough).
 func readNpy(_ path: String) throws -> (shape: [Int], values: [Float]) {

@@ -30,7 +30,7 @@ import Testing
             (["trace", "--text", "hi", "--output", "/proc/rat-no"], "cannot create output directory"),
             (["trace", "--text-file", emptyFile.path], "the text is empty"),
             (["trace", "--text-file", "/nonexistent.txt"], "--text-file: cannot read"),
-            (["trace"], "give the text as --text or --text-file"),
+            (["trace"], "give the text as --text or --text-file, or a conversation as --messages"),
             (["trace", "--text", "a", "--device", "cuda"], "rat runs on the CPU"),
             (["trace", "--text", "a", "--top-k", "0"], "--top-k must be >= 1"),
         ]
