@@ -20,7 +20,7 @@ extension Tokenizer {
         ]
         for (name, token) in specialTokens { context[name] = .string(token) }
         do {
-            return try ChatTemplate(source: source).render(context, now: now)
+            return try parsedTemplates.template(source).render(context, now: now)
         } catch {
             throw ChatError("\(origin): \(error.description)")
         }
@@ -48,5 +48,20 @@ extension Tokenizer {
                 "\(chatTemplateOrigin): this model has no chat template (give one with --chat-template FILE, or the text itself with --text)")
         }
         return (chatTemplate, chatTemplateOrigin)
+    }
+}
+
+/// Chat templates parsed once per tokenizer (as transformers caches its compiled templates).
+final class ParsedTemplates: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parsed: [Spelling: ChatTemplate] = [:]  // by bytes: String keys merge canonically equal texts
+
+    func template(_ source: String) throws(TemplateError) -> ChatTemplate {
+        lock.lock()
+        defer { lock.unlock() }
+        if let t = parsed[Spelling(source)] { return t }
+        let t = try ChatTemplate(source: source)
+        if parsed.count < 8 { parsed[Spelling(source)] = t }
+        return t
     }
 }

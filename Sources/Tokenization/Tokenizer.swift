@@ -40,6 +40,7 @@ public final class Tokenizer: Sendable {
     let cleansUpSpaces: Bool
     /// Pieces encoded by earlier calls.
     let wordCache = WordCache()
+    let parsedTemplates = ParsedTemplates()
     /// What the ByteLevel decoder turns each token into.
     let tokenBytes: [[UInt8]]
 
