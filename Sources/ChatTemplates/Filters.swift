@@ -259,15 +259,20 @@ enum Filters {
             var d = Dict()
             for k in rawArgs.keywords { d[k.name] = k.value }
             let operand: Value = rawArgs.keywords.isEmpty ? .tuple(rawArgs.positional) : .dict(d)
-            return try Operators.binary(.modulo, rawValue, operand)
+            let format: Value
+            if case .markup = rawValue { format = rawValue } else { format = .string(try rawValue.pythonString()) }
+            return try Operators.binary(.modulo, format, operand)
         case "truncate":
             let a = try bind(["length", "killwords", "end", "leeway"])
             let length = try a[0].map { (v: Value) throws(TemplateError) in try integer(v, function) } ?? 255
             let end = try a[2]?.pythonString() ?? "..."
             let leeway = try a[3].flatMap { isNone($0) ? nil : $0 }.map { (v: Value) throws(TemplateError) in try integer(v, function) } ?? 5
-            guard case .string(let s) = value else { throw TemplateError(.runtime, "\(function) needs a string") }
+            // jinja2 measures whatever it gets, and only cuts strings.
+            if try Self.length(value) <= length + leeway { return value }
+            guard case .string(let s) = value else {
+                throw TemplateError(.runtime, "\(function) can only shorten strings, not \(value.typeName)")
+            }
             let text = s.scalars
-            if text.count <= length + leeway { return value }
             let cut = Array(text.prefix(max(0, length - end.scalars.count)))
             if a[1]?.isTruthy ?? false { return .string(String(scalars: cut) + end) }
             let kept = PyString.rfind(cut, [" "]).map { Array(cut[..<$0]) } ?? cut

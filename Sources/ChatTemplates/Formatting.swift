@@ -5,9 +5,13 @@ enum PrintfFormat {
     static func format(_ format: String, _ operand: Value) throws(TemplateError) -> String {
         var positional: [Value]
         var mapping: Dict?
+        // CPython treats any non-tuple, non-str operand with __getitem__ as a mapping: `%(k)s`
+        // looks keys up in it, and unused arguments are not an error.
+        var isMapping = false
         switch operand {
         case .tuple(let items): positional = items
-        case .dict(let d): positional = [operand]; mapping = d
+        case .dict(let d): positional = [operand]; mapping = d; isMapping = true
+        case .list, .undefined: positional = [operand]; isMapping = true
         default: positional = [operand]
         }
         var next = 0
@@ -28,6 +32,7 @@ enum PrintfFormat {
             if s[i] == "(" {
                 guard let close = s[i...].firstIndex(of: ")") else { throw fail("incomplete format key") }
                 let key = String(scalars: s[(i + 1)..<close])
+                if case .undefined(let u) = operand { throw u.error }
                 guard let mapping else { throw fail("format requires a mapping") }
                 guard let v = mapping[key] else { throw TemplateError(.runtime, "KeyError: \(pythonRepr(key))") }
                 value = v
@@ -117,7 +122,7 @@ enum PrintfFormat {
             }
             out += body
         }
-        if mapping == nil, next < positional.count {
+        if !isMapping, next < positional.count {
             throw fail("not all arguments converted during string formatting")
         }
         _ = usedMapping

@@ -338,7 +338,7 @@ final class Interpreter {
                 // Method calls go straight to the implementation, without a bound-method value.
                 let object = try eval(objectExpr, scope)
                 let args = try evalArguments(arguments, scope)
-                if let result = try located(location, { () throws(TemplateError) in
+                if let result = try located(attrLocation, { () throws(TemplateError) in
                     try Methods.call(object, name, args, interpreter: self)
                 }) {
                     return result

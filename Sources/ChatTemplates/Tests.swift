@@ -22,6 +22,13 @@ enum Tests {
         func noArguments() throws(TemplateError) {
             guard args.isEmpty else { throw TemplateError(.runtime, "test '\(name)' takes no arguments") }
         }
+        let takesArgument: Set<String> = [
+            "divisibleby", "sameas", "in", "==", "eq", "equalto", "!=", "ne", "<", "lt", "lessthan", "<=", "le", ">", "gt",
+            "greaterthan", ">=", "ge",
+        ]
+        if names.contains(name), !takesArgument.contains(name), !args.isEmpty {
+            throw TemplateError(.runtime, "test '\(name)' takes no arguments")
+        }
         switch name {
         case "defined": try noArguments(); return !value.isUndefined
         case "undefined": try noArguments(); return value.isUndefined
