@@ -179,9 +179,17 @@ enum Attributes {
             let end = adjust(b, stride < 0 ? -1 : n)
             var out: [T] = []
             if stride > 0 {
-                while i < end { out.append(items[i]); i += stride }
+                while i < end {
+                    out.append(items[i])
+                    guard stride < end - i else { break }
+                    i += stride
+                }
             } else {
-                while i > end { out.append(items[i]); i += stride }
+                while i > end {
+                    out.append(items[i])
+                    guard stride > end - i else { break }
+                    i += stride
+                }
             }
             return out
         }

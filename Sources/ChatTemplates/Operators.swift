@@ -6,6 +6,15 @@ import Foundation
 enum Operators {
     static func typeError(_ message: String) -> TemplateError { TemplateError(.runtime, message) }
 
+    /// Widths and precisions in format specs and padding filters, which would otherwise let a
+    /// short template ask for gigabytes.
+    static let maxWidth = 1 << 20
+
+    static func checkWidth(_ width: Int?) throws(TemplateError) {
+        guard let width, width > maxWidth else { return }
+        throw TemplateError(.limit, "width or precision \(width) is larger than \(maxWidth)")
+    }
+
     static func checkSize(_ bytes: Int) throws(TemplateError) {
         guard bytes <= Interpreter.maxStringBytes else {
             throw TemplateError(.limit, "string larger than \(Interpreter.maxStringBytes >> 20) MB")

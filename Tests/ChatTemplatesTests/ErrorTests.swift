@@ -155,6 +155,46 @@ import Testing
         #expect(Self.renderError(deep)?.kind == .limit)
     }
 
+    @Test func deepRecursionOnASmallThreadStackIsAnError() throws {
+        let template = try ChatTemplate(
+            source: "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{% else %}x{% endif %}{% endmacro %}{{ f(199) }}")
+        #expect(try template.render([:]).hasSuffix("x"))
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<String, TemplateError>?
+        let thread = Thread {
+            result = Result { () throws(TemplateError) in try template.render([:]) }
+            done.signal()
+        }
+        thread.stackSize = 256 << 10
+        thread.start()
+        done.wait()
+        guard case .failure(let e)? = result else {
+            Issue.record("rendered 199 nested macro calls on a 256 KB stack")
+            return
+        }
+        #expect(e.kind == .limit)
+    }
+
+    @Test func hugeWidthsAndIndexesAreErrorsNotTraps() throws {
+        let sources = [
+            "{{ '%999999999999d' % 1 }}", "{{ '{:>99999999999}'.format('x') }}", "{{ 'x'|indent(10**12) }}",
+            "{{ [1]|tojson(indent=10**12) }}", "{{ 'x'|center(10**12) }}", "{{ '%c' % 10**12 }}", "{{ '%d' % 1e300 }}",
+            "{{ 'x'.zfill(10**12) }}", "{{ range(-9223372036854775807, 9223372036854775807)|list }}",
+        ]
+        for source in sources {
+            #expect(Self.renderError(source) != nil, "\(source) rendered")
+        }
+        // Python's answers, without traps on overflow.
+        #expect(try ChatTemplate(source: "{{ [1, 2, 3][::9223372036854775807] }} {{ 'abc'[::-9223372036854775807] }}")
+            .render([:]) == "[1] c")
+        #expect(try ChatTemplate(source: "{{ range(9223372036854775806, -9223372036854775807, -9223372036854775807 - 1)|list }}")
+            .render([:]) == "[9223372036854775806, -2]")
+        #expect(try ChatTemplate(source: "{{ 'x'|truncate(9223372036854775807) }} {{ strftime_now('%99999999999999999999d') }}")
+            .render([:]).hasPrefix("x "))
+        #expect(try ChatTemplate(source: "{{ 1234|round(-2) }} {{ 1250|round(-2) }} {{ 1350|round(-2) }} {{ 5|round(-30) }}")
+            .render([:]) == "1200 1200 1400 0")
+    }
+
     @Test func integerOverflowIsAnErrorNotATrap() throws {
         #expect(Self.renderError("{{ 2 ** 64 }}")?.kind == .unsupported)
         #expect(Self.renderError("{{ 9223372036854775807 + 1 }}")?.kind == .unsupported)
