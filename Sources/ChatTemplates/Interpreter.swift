@@ -54,7 +54,9 @@ struct CallArguments {
 
     /// The arguments with `Markup` values as plain strings.
     var plain: CallArguments {
-        CallArguments(positional.map(\.plain), keywords.map { ($0.name, $0.value.plain) })
+        func isMarkup(_ v: Value) -> Bool { if case .markup = v { return true } else { return false } }
+        guard positional.contains(where: isMarkup) || keywords.contains(where: { isMarkup($0.value) }) else { return self }
+        return CallArguments(positional.map(\.plain), keywords.map { ($0.name, $0.value.plain) })
     }
 
     /// Python-style binding to named parameters: `[value or nil]` in parameter order.
@@ -94,7 +96,9 @@ final class Interpreter {
     private var iterations = 0
     private var owned: [any RenderOwned] = []
     private var stackBase = 0
-    private var stackBudget = 256 << 10
+    /// Computed on the first deep call: asking the system for the stack bounds is slow
+    /// (glibc reads /proc/self/maps for the main thread).
+    private var stackBudget: Int?
 
     init(now: Date) { self.now = now }
 
@@ -110,12 +114,7 @@ final class Interpreter {
             owned = []
         }
         stackBase = Self.stackAddress()
-        stackBudget = Self.maxStackBytes
-        if let low = Self.stackLowBound() {
-            stackBudget = max(0, min(stackBudget, stackBase - low - (96 << 10)))
-        } else {
-            stackBudget = 256 << 10
-        }
+        stackBudget = nil
         let root = Scope(parent: nil, vars: Globals.values())
         for (name, value) in context where value != .undefined { root.vars[name] = Value(value) }
         var out = ""
@@ -479,8 +478,20 @@ final class Interpreter {
 
     /// Refuses to go deeper when nested calls have used the render's stack budget.
     private func checkStack(_ what: String) throws(TemplateError) {
+        guard macroDepth > 16 else { return }
+        let budget: Int
+        if let stackBudget {
+            budget = stackBudget
+        } else {
+            if let low = Self.stackLowBound() {
+                budget = max(0, min(Self.maxStackBytes, stackBase - low - (96 << 10)))
+            } else {
+                budget = 256 << 10
+            }
+            stackBudget = budget
+        }
         let used = abs(stackBase - Self.stackAddress())
-        guard used <= stackBudget else {
+        guard used <= budget else {
             throw TemplateError(.limit, "\(what) nested too deeply (infinite recursion?)")
         }
     }
