@@ -87,7 +87,7 @@ enum Attributes {
         let object = rawObject.plain
         if let v = pythonAttribute(object, name) { return v }
         if case .dict(let d) = object, let v = d[name] { return v }
-        return missing(object, name)
+        return missing(rawObject, name)
     }
 
     /// `object[key]`.
@@ -137,7 +137,9 @@ enum Attributes {
         }
     }
 
-    /// `object[start:stop:step]` with Python's index adjustment.
+    /// `object[start:stop:step]` with Python's index adjustment. jinja2 compiles slices to plain
+    /// Python slicing (not through the sandbox's getitem), so slicing a number or a dict is a
+    /// TypeError rather than an undefined value.
     static func slice(_ rawObject: Value, _ start: Value?, _ stop: Value?, _ step: Value?) throws(TemplateError) -> Value {
         if case .undefined(let u) = rawObject { throw u.error }
         if case .markup(let s) = rawObject {
@@ -151,8 +153,13 @@ enum Attributes {
             if case .none = v { return .some(nil) }
             return index(v).map { .some($0) } ?? nil
         }
+        switch object {
+        case .list, .tuple, .string: break
+        case .dict: throw TemplateError(.runtime, "unhashable type: 'slice'")
+        default: throw TemplateError(.runtime, "'\(object.typeName)' object is not subscriptable")
+        }
         guard let a = bound(start), let b = bound(stop), let c = bound(step) else {
-            return .undefined(Undefined(.hint("slice indices must be integers or None")))
+            throw TemplateError(.runtime, "slice indices must be integers or None or have an __index__ method")
         }
         let stride = c ?? 1
         guard stride != 0 else { throw TemplateError(.runtime, "slice step cannot be zero") }
@@ -172,9 +179,17 @@ enum Attributes {
             let end = adjust(b, stride < 0 ? -1 : n)
             var out: [T] = []
             if stride > 0 {
-                while i < end { out.append(items[i]); i += stride }
+                while i < end {
+                    out.append(items[i])
+                    guard stride < end - i else { break }
+                    i += stride
+                }
             } else {
-                while i > end { out.append(items[i]); i += stride }
+                while i > end {
+                    out.append(items[i])
+                    guard stride > end - i else { break }
+                    i += stride
+                }
             }
             return out
         }
@@ -182,7 +197,7 @@ enum Attributes {
         case .list(let items): return .list(pick(items))
         case .tuple(let items): return .tuple(pick(items))
         case .string(let s): return .string(String(scalars: pick(s.scalars)))
-        default: return .undefined(Undefined(.hint("'\(object.typeName)' object is not subscriptable")))
+        default: throw TemplateError(.runtime, "'\(object.typeName)' object is not subscriptable")
         }
     }
 

@@ -259,15 +259,25 @@ enum Filters {
             var d = Dict()
             for k in rawArgs.keywords { d[k.name] = k.value }
             let operand: Value = rawArgs.keywords.isEmpty ? .tuple(rawArgs.positional) : .dict(d)
-            return try Operators.binary(.modulo, rawValue, operand)
+            let format: Value
+            if case .markup = rawValue { format = rawValue } else { format = .string(try rawValue.pythonString()) }
+            return try Operators.binary(.modulo, format, operand)
         case "truncate":
             let a = try bind(["length", "killwords", "end", "leeway"])
             let length = try a[0].map { (v: Value) throws(TemplateError) in try integer(v, function) } ?? 255
             let end = try a[2]?.pythonString() ?? "..."
             let leeway = try a[3].flatMap { isNone($0) ? nil : $0 }.map { (v: Value) throws(TemplateError) in try integer(v, function) } ?? 5
-            guard case .string(let s) = value else { throw TemplateError(.runtime, "\(function) needs a string") }
+            // jinja2 measures whatever it gets, and only cuts strings.
+            guard length >= end.scalars.count, leeway >= 0 else {
+                throw TemplateError(.runtime, "\(function): expected length >= \(end.scalars.count) and leeway >= 0")
+            }
+            let (limit, overflow) = length.addingReportingOverflow(leeway)
+            let measured = try Self.length(value)
+            if overflow || measured <= limit { return value }
+            guard case .string(let s) = value else {
+                throw TemplateError(.runtime, "\(function) can only shorten strings, not \(value.typeName)")
+            }
             let text = s.scalars
-            if text.count <= length + leeway { return value }
             let cut = Array(text.prefix(max(0, length - end.scalars.count)))
             if a[1]?.isTruthy ?? false { return .string(String(scalars: cut) + end) }
             let kept = PyString.rfind(cut, [" "]).map { Array(cut[..<$0]) } ?? cut
@@ -540,7 +550,10 @@ enum Filters {
         switch a[0] {
         case nil: indentation = "    "
         case .string(let w)?: indentation = w
-        case let w?: indentation = String(repeating: " ", count: max(0, try integer(w, "filter 'indent'")))
+        case let w?:
+            let n = try integer(w, "filter 'indent'")
+            try Operators.checkWidth(n)
+            indentation = String(repeating: " ", count: max(0, n))
         }
         let first = a[1]?.isTruthy ?? false
         let blank = a[2]?.isTruthy ?? false
@@ -645,9 +658,16 @@ enum Filters {
         switch value {
         case .int(let i):
             guard precision < 0 else { return .int(i) }
-            let scale = Int(Foundation.pow(10.0, Double(-precision)))
-            let q = Double(i) / Double(scale)
-            return .int(Int(q.rounded(.toNearestOrEven)) * scale)
+            guard precision > -19 else { return .int(0) }
+            var scale = 1
+            for _ in 0..<(-precision) { scale *= 10 }
+            // Python rounds half to even on the exact integer.
+            var q = i / scale, r = i % scale
+            if r < 0 { q -= 1; r += scale }
+            if 2 * r > scale || (2 * r == scale && q % 2 != 0) { q += 1 }
+            let (result, overflow) = q.multipliedReportingOverflow(by: scale)
+            if overflow { throw Operators.overflow() }
+            return .int(result)
         case .bool(let b): return .int(b ? 1 : 0)
         case .double(let d):
             guard d.isFinite else { return value }

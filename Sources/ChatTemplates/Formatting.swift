@@ -5,13 +5,16 @@ enum PrintfFormat {
     static func format(_ format: String, _ operand: Value) throws(TemplateError) -> String {
         var positional: [Value]
         var mapping: Dict?
+        // CPython treats any non-tuple, non-str operand with __getitem__ as a mapping: `%(k)s`
+        // looks keys up in it, and unused arguments are not an error.
+        var isMapping = false
         switch operand {
         case .tuple(let items): positional = items
-        case .dict(let d): positional = [operand]; mapping = d
+        case .dict(let d): positional = [operand]; mapping = d; isMapping = true
+        case .list, .undefined: positional = [operand]; isMapping = true
         default: positional = [operand]
         }
         var next = 0
-        var usedMapping = false
         var out = ""
         let s = format.scalars
         var i = 0
@@ -28,10 +31,10 @@ enum PrintfFormat {
             if s[i] == "(" {
                 guard let close = s[i...].firstIndex(of: ")") else { throw fail("incomplete format key") }
                 let key = String(scalars: s[(i + 1)..<close])
+                if case .undefined(let u) = operand { throw u.error }
                 guard let mapping else { throw fail("format requires a mapping") }
                 guard let v = mapping[key] else { throw TemplateError(.runtime, "KeyError: \(pythonRepr(key))") }
                 value = v
-                usedMapping = true
                 i = close + 1
             }
             var flags = Set<Unicode.Scalar>()
@@ -47,6 +50,9 @@ enum PrintfFormat {
                 var p = ""
                 while i < s.count, ("0"..."9").contains(s[i]) { p.unicodeScalars.append(s[i]); i += 1 }
                 precision = p.isEmpty ? "0" : p
+            }
+            for number in [width, precision ?? ""] where !number.isEmpty {
+                try Operators.checkWidth(Int(number) ?? Int.max)
             }
             while i < s.count, "hlL".unicodeScalars.contains(s[i]) { i += 1 }
             guard i < s.count else { throw fail("incomplete format") }
@@ -77,7 +83,10 @@ enum PrintfFormat {
                 let iv: Int
                 switch n {
                 case .int(let x): iv = x
-                case .double(let d): iv = d.isFinite ? Int(d) : 0
+                case .double(let d):
+                    guard d.isFinite else { throw fail("cannot convert float \(pythonFloatRepr(d)) to integer") }
+                    guard let exact = Int(exactly: d.rounded(.towardZero)) else { throw Operators.overflow() }
+                    iv = exact
                 }
                 body = String(format: "%\(cFlags)\(width)\(precision.map { "." + $0 } ?? "")ld", iv)
             case "x", "X", "o":
@@ -104,7 +113,7 @@ enum PrintfFormat {
                 body = String(format: "%\(cFlags)\(width)\(precision.map { "." + $0 } ?? "")\(Character(type))", n.double)
             case "c":
                 if case .string(let c) = v, c.unicodeScalars.count == 1 { body = c } else if case .int(let code) = v,
-                    let u = Unicode.Scalar(UInt32(max(0, code)))
+                    let u = UInt32(exactly: code).flatMap(Unicode.Scalar.init)
                 {
                     body = String(u)
                 } else {
@@ -117,10 +126,9 @@ enum PrintfFormat {
             }
             out += body
         }
-        if mapping == nil, next < positional.count {
+        if !isMapping, next < positional.count {
             throw fail("not all arguments converted during string formatting")
         }
-        _ = usedMapping
         try Operators.checkSize(out.utf8.count)
         return out
     }
@@ -257,11 +265,13 @@ enum BraceFormat {
             chars.removeFirst()
             var p = ""
             while let first = chars.first, first.isASCII, first.isNumber { p.append(first); chars.removeFirst() }
-            precision = Int(p)
+            precision = Int(p) ?? Int.max
         }
         let type = chars.first
         guard chars.count <= 1 else { throw TemplateError(.runtime, "Invalid format specifier '\(spec)'") }
-        let width = Int(widthText) ?? 0
+        let width = widthText.isEmpty ? 0 : Int(widthText) ?? Int.max
+        try Operators.checkWidth(width)
+        try Operators.checkWidth(precision)
 
         var body: String
         var signText = ""
@@ -289,7 +299,10 @@ enum BraceFormat {
                 magnitude = String(i.magnitude, radix: radix, uppercase: t == "X")
                 if alternate { magnitude = (t == "o" ? "0o" : t == "b" ? "0b" : t == "X" ? "0X" : "0x") + magnitude }
             case ("c", .int(let i)):
-                return Self.aligned(String(Unicode.Scalar(UInt32(max(0, i))).map(Character.init) ?? " "), fill, align ?? "<", width)
+                guard let scalar = UInt32(exactly: i).flatMap(Unicode.Scalar.init) else {
+                    throw TemplateError(.runtime, "%c arg not in range(0x110000)")
+                }
+                return Self.aligned(String(scalar), fill, align ?? "<", width)
             case ("f", _), ("F", _), ("e", _), ("E", _), ("%", _), ("g", _), ("G", _):
                 var d = number.double
                 if t == "%" { d *= 100 }

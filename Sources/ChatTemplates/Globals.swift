@@ -22,7 +22,7 @@ enum Globals {
         case .namespace:
             let d = try dictionary(args, "namespace")
             for case .string(let key) in d.keys where key.hasPrefix("_") { throw TemplateError(.security, underscoreMessage(key)) }
-            return .namespace(Namespace(d))
+            return .namespace(interpreter.own(Namespace(d)))
         case .dict:
             return .dict(try dictionary(args, "dict"))
         case .raiseException:
@@ -59,9 +59,18 @@ enum Globals {
         }
         guard step != 0 else { throw TemplateError(.runtime, "range() arg 3 must not be zero") }
         let span = step > 0 ? Double(stop) - Double(start) : Double(start) - Double(stop)
-        let count = span <= 0 ? 0 : Int(((span - 1) / Double(abs(step))).rounded(.down)) + 1
-        guard count <= Interpreter.maxRange else {
+        let estimate = span <= 0 ? 0 : ((span - 1) / Double(step).magnitude).rounded(.down) + 1
+        guard estimate <= Double(Interpreter.maxRange) else {
             throw TemplateError(.limit, "Range too big. The sandbox blocks ranges larger than MAX_RANGE (\(Interpreter.maxRange)).")
+        }
+        // Exact count now that it is small (the estimate is in floating point).
+        var count = 0
+        var probe = start
+        while step > 0 ? probe < stop : probe > stop {
+            count += 1
+            let (next, overflow) = probe.addingReportingOverflow(step)
+            if overflow { break }
+            probe = next
         }
         var items: [Value] = []
         items.reserveCapacity(count)

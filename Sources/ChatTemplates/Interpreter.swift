@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Darwin)
+import Darwin
+#elseif canImport(Glibc)
+import Glibc
+#endif
+
 /// Variables visible at one point of a template. jinja2's scoping, which templates depend on:
 /// a `for` iteration, a macro call, and the bodies of block `set`, `filter`, `call` and `with`
 /// get a fresh child scope (their `set`s vanish afterwards, and every iteration starts again
@@ -23,13 +29,15 @@ final class Scope {
     }
 }
 
-final class Macro {
+final class Macro: RenderOwned {
     let definition: MacroDefinition
-    let closure: Scope
+    /// The scope the macro was defined in; nil once its render has ended.
+    private(set) var closure: Scope?
     init(_ definition: MacroDefinition, _ closure: Scope) {
         self.definition = definition
         self.closure = closure
     }
+    func release() { closure = nil }
 }
 
 /// Evaluated call arguments.
@@ -46,7 +54,9 @@ struct CallArguments {
 
     /// The arguments with `Markup` values as plain strings.
     var plain: CallArguments {
-        CallArguments(positional.map(\.plain), keywords.map { ($0.name, $0.value.plain) })
+        func isMarkup(_ v: Value) -> Bool { if case .markup = v { return true } else { return false } }
+        guard positional.contains(where: isMarkup) || keywords.contains(where: { isMarkup($0.value) }) else { return self }
+        return CallArguments(positional.map(\.plain), keywords.map { ($0.name, $0.value.plain) })
     }
 
     /// Python-style binding to named parameters: `[value or nil]` in parameter order.
@@ -72,6 +82,10 @@ final class Interpreter {
     enum Flow { case normal, breakLoop, continueLoop }
 
     static let maxMacroDepth = 200
+    /// Stack a render may use for nested macro calls and recursive loops (about 2 KB a level),
+    /// further limited to what the calling thread has left, so that deep recursion is an error
+    /// rather than a crash even on a 512 KB secondary thread.
+    static let maxStackBytes = 1 << 20
     static let maxIterations = 5_000_000
     static let maxRange = 100_000
     /// Largest string (UTF-8 bytes) a template may build or output.
@@ -80,10 +94,27 @@ final class Interpreter {
     let now: Date
     private var macroDepth = 0
     private var iterations = 0
+    private var owned: [any RenderOwned] = []
+    private var stackBase = 0
+    /// Computed on the first deep call: asking the system for the stack bounds is slow
+    /// (glibc reads /proc/self/maps for the main thread).
+    private var stackBudget: Int?
 
     init(now: Date) { self.now = now }
 
+    /// Registers an object to release when the render ends.
+    func own<T: RenderOwned>(_ object: T) -> T {
+        owned.append(object)
+        return object
+    }
+
     func render(_ nodes: [Node], context: [String: TemplateValue]) throws(TemplateError) -> String {
+        defer {
+            for object in owned { object.release() }
+            owned = []
+        }
+        stackBase = Self.stackAddress()
+        stackBudget = nil
         let root = Scope(parent: nil, vars: Globals.values())
         for (name, value) in context where value != .undefined { root.vars[name] = Value(value) }
         var out = ""
@@ -121,12 +152,12 @@ final class Interpreter {
                 for f in filters { value = try applyFilter(f, value, scope) }
                 try assign(target, value, scope, location)
             case .macro(let definition):
-                scope.vars[definition.name] = .callable(Callable(.macro(Macro(definition, scope))))
+                scope.vars[definition.name] = .callable(Callable(.macro(own(Macro(definition, scope)))))
             case .callBlock(let caller, let call, let location):
                 guard case .call(let callee, let arguments, let callLocation) = call else { break }
                 let function = try eval(callee, scope)
                 var args = try evalArguments(arguments, scope)
-                args.keywords.append(("caller", .callable(Callable(.macro(Macro(caller, scope))))))
+                args.keywords.append(("caller", .callable(Callable(.macro(own(Macro(caller, scope)))))))
                 let result = try located(callLocation) { () throws(TemplateError) in try self.call(function, args) }
                 try located(location) { () throws(TemplateError) in try write(result, to: &out) }
             case .filterBlock(let filters, let body):
@@ -185,7 +216,7 @@ final class Interpreter {
                 if try eval(condition, s).isTruthy { items.append(item) }
             }
         }
-        let context = LoopContext(items: items, depth0: depth0)
+        let context = own(LoopContext(items: items, depth0: depth0))
         if loop.recursive {
             context.recurse = { [unowned self] (value: Value) throws(TemplateError) -> Value in
                 var text = ""
@@ -338,7 +369,7 @@ final class Interpreter {
                 // Method calls go straight to the implementation, without a bound-method value.
                 let object = try eval(objectExpr, scope)
                 let args = try evalArguments(arguments, scope)
-                if let result = try located(location, { () throws(TemplateError) in
+                if let result = try located(attrLocation, { () throws(TemplateError) in
                     try Methods.call(object, name, args, interpreter: self)
                 }) {
                     return result
@@ -416,6 +447,55 @@ final class Interpreter {
         }
     }
 
+    /// An address in the current stack frame.
+    @inline(never)
+    static func stackAddress() -> Int {
+        var marker = 0
+        return withUnsafeMutablePointer(to: &marker) { Int(bitPattern: $0) }
+    }
+
+    /// The lowest address of the current thread's stack, if the system tells.
+    static func stackLowBound() -> Int? {
+        #if canImport(Darwin)
+        let thread = pthread_self()
+        return Int(bitPattern: pthread_get_stackaddr_np(thread)) - pthread_get_stacksize_np(thread)
+        #elseif canImport(Glibc)
+        // pthread_getattr_np is a GNU extension the Glibc module does not import.
+        typealias GetAttr = @convention(c) (pthread_t, UnsafeMutablePointer<pthread_attr_t>) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_getattr_np") else { return nil }
+        let getattr = unsafeBitCast(symbol, to: GetAttr.self)
+        var attributes = pthread_attr_t()
+        guard getattr(pthread_self(), &attributes) == 0 else { return nil }
+        defer { pthread_attr_destroy(&attributes) }
+        var address: UnsafeMutableRawPointer?
+        var size = 0
+        guard pthread_attr_getstack(&attributes, &address, &size) == 0, let address else { return nil }
+        return Int(bitPattern: address)
+        #else
+        return nil
+        #endif
+    }
+
+    /// Refuses to go deeper when nested calls have used the render's stack budget.
+    private func checkStack(_ what: String) throws(TemplateError) {
+        guard macroDepth > 16 else { return }
+        let budget: Int
+        if let stackBudget {
+            budget = stackBudget
+        } else {
+            if let low = Self.stackLowBound() {
+                budget = max(0, min(Self.maxStackBytes, stackBase - low - (96 << 10)))
+            } else {
+                budget = 256 << 10
+            }
+            stackBudget = budget
+        }
+        let used = abs(stackBase - Self.stackAddress())
+        guard used <= budget else {
+            throw TemplateError(.limit, "\(what) nested too deeply (infinite recursion?)")
+        }
+    }
+
     private func recurse(_ loop: LoopContext, _ args: CallArguments) throws(TemplateError) -> Value {
         guard let recurse = loop.recurse else {
             throw TemplateError(.runtime, "Tried to call non recursive loop. Maybe you forgot the 'recursive' modifier.")
@@ -428,6 +508,7 @@ final class Interpreter {
         guard macroDepth <= Self.maxMacroDepth else {
             throw TemplateError(.limit, "recursive loop nested more than \(Self.maxMacroDepth) levels deep")
         }
+        try checkStack("recursive loop")
         return try recurse(args.positional[0])
     }
 
@@ -439,7 +520,11 @@ final class Interpreter {
             throw TemplateError(.limit, "macro calls nested more than \(Self.maxMacroDepth) levels deep (infinite recursion?)",
                                 line: d.location.line, column: d.location.column)
         }
-        let scope = Scope(parent: macro.closure)
+        try checkStack("macro calls")
+        guard let closure = macro.closure else {
+            throw TemplateError(.runtime, "macro '\(d.name)' called after its template finished rendering")
+        }
+        let scope = Scope(parent: closure)
         let names = d.parameters.map(\.name)
         for (i, v) in args.positional.prefix(names.count).enumerated() { scope.vars[names[i]] = v }
         var varargs: [Value] = []

@@ -9,7 +9,9 @@ enum JSONDump {
         switch indent {
         case nil, .none?: indentText = nil
         case .string(let s)?: indentText = s
-        case .int(let n)?: indentText = String(repeating: " ", count: max(0, n))
+        case .int(let n)?:
+            try Operators.checkWidth(n)
+            indentText = String(repeating: " ", count: max(0, n))
         case .bool(let b)?: indentText = b ? " " : ""
         case let other?: throw TemplateError(.runtime, "can't multiply sequence by non-int of type '\(other.typeName)'")
         }

@@ -6,6 +6,15 @@ import Foundation
 enum Operators {
     static func typeError(_ message: String) -> TemplateError { TemplateError(.runtime, message) }
 
+    /// Widths and precisions in format specs and padding filters, which would otherwise let a
+    /// short template ask for gigabytes.
+    static let maxWidth = 1 << 20
+
+    static func checkWidth(_ width: Int?) throws(TemplateError) {
+        guard let width, width > maxWidth else { return }
+        throw TemplateError(.limit, "width or precision \(width) is larger than \(maxWidth)")
+    }
+
     static func checkSize(_ bytes: Int) throws(TemplateError) {
         guard bytes <= Interpreter.maxStringBytes else {
             throw TemplateError(.limit, "string larger than \(Interpreter.maxStringBytes >> 20) MB")
@@ -64,6 +73,11 @@ enum Operators {
     }
 
     static func binary(_ op: BinaryOperator, _ rawA: Value, _ rawB: Value) throws(TemplateError) -> Value {
+        if op == .modulo, case .undefined = rawB {
+            // An Undefined has __getitem__, so `str % undefined` formats it as a mapping.
+            if case .string(let format) = rawA { return .string(try PrintfFormat.format(format, rawB)) }
+            if case .markup(let format) = rawA { return .markup(try PrintfFormat.format(format, rawB)) }
+        }
         if case .undefined(let u) = rawA { throw u.error }
         if case .undefined(let u) = rawB { throw u.error }
         if let result = try markupOperation(op, rawA, rawB) { return result }
@@ -363,7 +377,6 @@ enum Operators {
         switch container {
         case .string(let s):
             guard case .string(let sub) = item else {
-                if case .undefined(let u) = item { throw u.error }
                 throw typeError("'in <string>' requires string as left operand, not \(item.typeName)")
             }
             return PyString.find(s.scalars, sub.scalars) != nil
@@ -371,7 +384,7 @@ enum Operators {
             for v in items where try equal(v, item) { return true }
             return false
         case .dict(let d):
-            if case .undefined(let u) = item { throw u.error }
+            if case .undefined = item { return false }
             guard Dict.isHashable(item) else { throw typeError("unhashable type: '\(item.typeName)'") }
             return d.index(of: item) != nil
         case .undefined:

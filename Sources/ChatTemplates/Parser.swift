@@ -13,6 +13,7 @@ struct Parser {
     private var expressionDepth = 0
 
     static let maxExpressionDepth = 100
+    static let maxStatementDepth = 100
 
     static func parse(_ source: String) throws(TemplateError) -> [Node] {
         var parser = Parser(tokens: try Lexer.tokenize(source))
@@ -127,6 +128,10 @@ struct Parser {
     {
         _ = skipOp(":")
         try expectBlockEnd()
+        guard openBlocks.count < Self.maxStatementDepth else {
+            throw TemplateError(.limit, "statements nested more than \(Self.maxStatementDepth) levels deep",
+                                line: openedAt.line, column: openedAt.column)
+        }
         openBlocks.append((statement, endTags, openedAt))
         let body = try subparse(endTags: endTags)
         openBlocks.removeLast()
@@ -166,16 +171,14 @@ struct Parser {
         case "block", "extends", "include", "import", "from", "autoescape", "trans":
             throw TemplateError(.unsupported, "unsupported statement '\(name)'", line: location.line, column: location.column)
         default:
-            if let innermost = openBlocks.last, openBlocks.contains(where: { $0.expected.contains(name) }) {
+            let closing = ["elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", "endfilter", "endwith",
+                           "endraw", "endgeneration", "endblock", "endautoescape", "endtrans"].contains(name)
+            if closing, let innermost = openBlocks.last {
                 let expected = innermost.expected.map { "'\($0)'" }.joined(separator: " or ")
                 throw fail("unexpected '\(name)': the innermost open statement is '\(innermost.name)', which expects \(expected)",
                            location)
             }
-            if ["elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", "endfilter", "endwith", "endraw",
-                "endgeneration"].contains(name)
-            {
-                throw fail("unexpected '\(name)' without an open statement it could close", location)
-            }
+            if closing { throw fail("unexpected '\(name)' without an open statement it could close", location) }
             throw TemplateError(.syntax, "unknown statement '\(name)'", line: location.line, column: location.column)
         }
     }
@@ -553,10 +556,11 @@ struct Parser {
             let location = current.location
             if isOp(".") {
                 advance()
+                let nameLocation = current.location
                 switch current.kind {
                 case .name(let n):
                     advance()
-                    node = .attribute(node, n, location)
+                    node = .attribute(node, n, nameLocation)
                 case .integer(let v):
                     advance()
                     node = .item(node, .literal(.int(v)), location)
@@ -571,7 +575,6 @@ struct Parser {
                     keys.append(try parseSubscript())
                 }
                 advance()
-                guard !keys.isEmpty else { throw fail("expected a subscript expression", location) }
                 node = .item(node, keys.count == 1 ? keys[0] : .tuple(keys), location)
             } else if isOp("(") {
                 node = .call(node, try parseArguments(), location)

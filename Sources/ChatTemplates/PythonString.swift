@@ -281,8 +281,8 @@ enum PyString {
     }
     static func isNumeric(_ c: Unicode.Scalar) -> Bool { c.properties.numericType != nil }
 
-    /// Python's `str.center`, which puts the odd extra space on the left when the width is odd
-    /// and the text is even... exactly: left = pad / 2 + (pad & width & 1).
+    /// Python's `str.center`: when the padding is odd, CPython puts the extra character on the
+    /// left only if the width is odd too (left = pad / 2 + (pad & width & 1)).
     static func center(_ s: Scalars, width: Int, fill: Unicode.Scalar = " ") -> Scalars {
         let pad = width - s.count
         guard pad > 0 else { return s }

@@ -54,7 +54,7 @@ enum Strftime {
             }
             var width: Int?
             while k < s.count, ("0"..."9").contains(s[k]) {
-                width = (width ?? 0) * 10 + Int(s[k].value - 48)
+                width = min(1024, (width ?? 0) * 10 + Int(s[k].value - 48))
                 k += 1
             }
             guard k < s.count else {

@@ -19,12 +19,16 @@ enum Tests {
             guard let v = a[0] else { throw TemplateError(.runtime, "test '\(name)' needs an argument") }
             return v
         }
-        func noArguments() throws(TemplateError) {
-            guard args.isEmpty else { throw TemplateError(.runtime, "test '\(name)' takes no arguments") }
+        let takesArgument: Set<String> = [
+            "divisibleby", "sameas", "in", "==", "eq", "equalto", "!=", "ne", "<", "lt", "lessthan", "<=", "le", ">", "gt",
+            "greaterthan", ">=", "ge",
+        ]
+        if names.contains(name), !takesArgument.contains(name), !args.isEmpty {
+            throw TemplateError(.runtime, "test '\(name)' takes no arguments")
         }
         switch name {
-        case "defined": try noArguments(); return !value.isUndefined
-        case "undefined": try noArguments(); return value.isUndefined
+        case "defined": return !value.isUndefined
+        case "undefined": return value.isUndefined
         case "none": if case .none = value { return true }; return false
         case "boolean": if case .bool = value { return true }; return false
         case "true": if case .bool(true) = value { return true }; return false

@@ -205,12 +205,20 @@ struct Dict {
     }
 }
 
+/// A render's objects through which template values can refer back to themselves (a macro
+/// kept in the scope it closes over, a namespace holding a value that holds the namespace).
+/// The interpreter releases them when the render ends, so such cycles do not leak.
+protocol RenderOwned: AnyObject {
+    func release()
+}
+
 /// `namespace(...)`: the one mutable object a template can make (`{% set ns.x = 1 %}`).
 ///
 /// Only created and used during a single render on one thread.
-final class Namespace: @unchecked Sendable {
+final class Namespace: RenderOwned {
     var attributes: Dict
     init(_ attributes: Dict) { self.attributes = attributes }
+    func release() { attributes = Dict() }
 }
 
 /// A Python generator or iterator (the result of `map`, `select`, `reverse`, `items`...):
@@ -244,7 +252,7 @@ final class ValueIterator {
 }
 
 /// The `loop` variable of a `for` block.
-final class LoopContext {
+final class LoopContext: RenderOwned {
     let items: [Value]
     var index0 = 0
     let depth0: Int
@@ -258,6 +266,11 @@ final class LoopContext {
     }
 
     var length: Int { items.count }
+
+    func release() {
+        recurse = nil
+        lastChanged = nil
+    }
 }
 
 /// Something a template can call: a builtin global, a macro, a method bound to its receiver.

@@ -7,6 +7,7 @@ fixtures replace that global with a class whose `now()` is a fixed moment; the S
 the same moment.
 """
 
+import copy
 import datetime as _dt
 import jinja2
 import transformers
@@ -33,6 +34,9 @@ def compile_template(source):
 
 def render(source, context):
     """The rendered text, or {"type", "message"} of the exception jinja2 raised."""
+    # A copy per render: some jinja2 filters change their argument in place (`indent` does
+    # `s += "\n"`, which extends a list), and that must not leak into the next case.
+    context = copy.deepcopy(context)
     try:
         return {"output": compile_template(source).render(**context)}
     except Exception as e:  # noqa: BLE001 - every failure is an expected outcome to record
