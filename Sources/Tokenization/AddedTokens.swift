@@ -22,57 +22,29 @@ enum AddedTokenSegment {
 /// `lstrip` / `rstrip` absorbing the whitespace beside a match.
 struct AddedTokenMatcher: Sendable {
     private let tokens: [(bytes: [UInt8], token: AddedToken)]
-    /// The tokens' bytes as a trie: the node after each first byte (-1: no token starts so),
-    /// (node << 8 | byte) -> child, and the token ending at each node (-1: none). Scanning text is
-    /// then one array read per byte that starts no token.
-    private let roots: [Int32]
-    private let children: [UInt64: Int32]
-    private let terminal: [Int32]
+    /// The tokens' bytes as a trie, each ending node holding the index into `tokens`.
+    private let trie: ByteTrie
 
     /// `normalizer`, when given, is applied to each token's content first: HF matches a
     /// `normalized` added token by its normalized form in the normalized text.
     init(_ tokens: [AddedToken], normalizer: Normalizer? = nil) {
         let list = tokens.map { (bytes: normalizer?.normalize(Array($0.content.utf8)) ?? Array($0.content.utf8), token: $0) }
             .filter { !$0.bytes.isEmpty }
-        var roots = [Int32](repeating: -1, count: 256)
-        var children: [UInt64: Int32] = [:]
-        var terminal: [Int32] = []
-        for (k, t) in list.enumerated() {
-            var node = roots[Int(t.bytes[0])]
-            if node < 0 {
-                node = Int32(terminal.count)
-                terminal.append(-1)
-                roots[Int(t.bytes[0])] = node
-            }
-            for b in t.bytes.dropFirst() {
-                let key = UInt64(UInt32(node)) << 8 | UInt64(b)
-                if let next = children[key] {
-                    node = next
-                } else {
-                    let next = Int32(terminal.count)
-                    terminal.append(-1)
-                    children[key] = next
-                    node = next
-                }
-            }
-            // The first of equal contents wins, as the longest-first, then file-order scan did.
-            if terminal[Int(node)] < 0 { terminal[Int(node)] = Int32(k) }
-        }
+        var trie = ByteTrie()
+        // The first of equal contents wins, as the longest-first, then file-order scan did.
+        for (k, t) in list.enumerated() { trie.insert(t.bytes, value: Int32(k), keepingFirst: true) }
         self.tokens = list
-        self.roots = roots
-        self.children = children
-        self.terminal = terminal
+        self.trie = trie
     }
 
     /// The longest token matching at `i`, as an index into `tokens`.
     private func longestMatch(_ text: ArraySlice<UInt8>, at i: Int) -> Int? {
-        var node = roots[Int(text[i])]
-        guard node >= 0 else { return nil }
-        var best: Int32 = terminal[Int(node)]
-        var j = i + 1
-        while j < text.endIndex, let next = children[UInt64(UInt32(node)) << 8 | UInt64(text[j])] {
+        var node: Int32 = 0
+        var best: Int32 = -1
+        var j = i
+        while j < text.endIndex, let next = trie.child(of: node, text[j]) {
             node = next
-            if terminal[Int(node)] >= 0 { best = terminal[Int(node)] }
+            if trie.values[Int(node)] >= 0 { best = trie.values[Int(node)] }
             j += 1
         }
         return best >= 0 ? Int(best) : nil

@@ -72,14 +72,7 @@ extension Tokenizer {
             let spelled = ByteLevelAlphabet.bytes(ofSpelled: token) != nil ? token : ByteLevelAlphabet.spell(Array(token.utf8))
             vocab[spelled] = Int32(id)  // a later duplicate wins, as in a Python dict
         }
-        var merges = MergeTable(capacity: mergeStrings.count)
-        for (rank, m) in mergeStrings.enumerated() {
-            let parts = m.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
-            guard parts.count == 2 else {
-                throw TokenizerError(file: file, message: "tokenizer.ggml.merges[\(rank)] \(m.debugDescription) is not two tokens separated by one space")
-            }
-            try addMerge(parts[0], parts[1], rank: rank, vocab: vocab, into: &merges, file: file)
-        }
+        let merges = try ggufMerges(mergeStrings, vocab: vocab, file: file)
         let bpe = makeEncoder(vocab: vocab, merges: merges, ignoreMerges: false, unknownID: nil)
 
         var texts = [String?](repeating: nil, count: tokens.count)
@@ -115,5 +108,19 @@ extension Tokenizer {
         return Parts(
             bos: bos, eos: eos, pad: pad, unk: unk, normalizer: nil, preTokenizer: preTokenizer, model: .bpe(bpe),
             addedTokens: added, postProcessor: post, decoder: .byteLevel, tokenTexts: texts)
+    }
+
+    /// `tokenizer.ggml.merges`: "left right" strings, split on the one space (on scalars: a space
+    /// before a combining mark is one Character), ranked in order.
+    static func ggufMerges(_ strings: [String], vocab: Vocabulary, file: String) throws(TokenizerError) -> MergeTable {
+        var merges = MergeTable(capacity: strings.count)
+        for (rank, m) in strings.enumerated() {
+            let parts = m.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
+            guard parts.count == 2 else {
+                throw TokenizerError(file: file, message: "tokenizer.ggml.merges[\(rank)] \(m.debugDescription) is not two tokens separated by one space")
+            }
+            try addMerge(parts[0], parts[1], rank: rank, vocab: vocab, into: &merges, file: file)
+        }
+        return merges
     }
 }

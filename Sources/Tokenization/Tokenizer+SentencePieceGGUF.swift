@@ -40,15 +40,7 @@ extension Tokenizer {
             var vocab: Vocabulary = [:]
             vocab.reserveCapacity(tokens.count)
             for (k, t) in tokens.enumerated() { vocab[t] = Int32(k) }
-            var m = MergeTable(capacity: strings.count)
-            for (rank, s) in strings.enumerated() {
-                let parts = s.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
-                guard parts.count == 2 else {
-                    throw TokenizerError(file: file, message: "tokenizer.ggml.merges[\(rank)] \(s.debugDescription) is not two tokens separated by one space")
-                }
-                try addMerge(parts[0], parts[1], rank: rank, vocab: vocab, into: &m, file: file)
-            }
-            merges = m
+            merges = try ggufMerges(strings, vocab: vocab, file: file)
         } else if isGemma {
             // Gemma's scores do not follow its merge order; the token order does.
             merges = MergeDerivation.merges(index: index) { -Double($0) }

@@ -6,10 +6,8 @@ struct UnigramModel: Sendable {
     let scores: [Double]
     /// Token bytes -> id (a later duplicate wins, as HF's map).
     let ids: [[UInt8]: Int32]
-    /// The vocabulary as a byte trie: (node << 8 | byte) -> child node; `terminal[node]` is the
-    /// id of the token ending there, -1 for none. Node 0 is the root.
-    let children: [UInt64: Int32]
-    let terminal: [Int32]
+    /// The vocabulary as a byte trie, each token's node holding its id.
+    let trie: ByteTrie
     let unknownID: Int32
     let unknownScore: Double
     /// `<0xNN>` ids by byte (-1 when absent), nil without byte fallback.
@@ -18,8 +16,7 @@ struct UnigramModel: Sendable {
     init(pieces: [(token: String, score: Double)], unknownID: Int32, byteFallback: Bool) {
         var ids: [[UInt8]: Int32] = [:]
         ids.reserveCapacity(pieces.count)
-        var children: [UInt64: Int32] = [:]
-        var terminal: [Int32] = [-1]
+        var trie = ByteTrie()
         var bytes = [Int32](repeating: -1, count: 256)
         var minScore = Double.infinity
         for (k, piece) in pieces.enumerated() {
@@ -27,31 +24,12 @@ struct UnigramModel: Sendable {
             ids[u] = Int32(k)
             minScore = min(minScore, piece.score)
             if byteFallback, let b = CharacterSymbols.byteToken(piece.token) { bytes[Int(b)] = Int32(k) }
-            guard !u.isEmpty else { continue }
-            var node: Int32 = 0
-            for b in u {
-                let key = UInt64(UInt32(node)) << 8 | UInt64(b)
-                if let next = children[key] {
-                    node = next
-                } else {
-                    let next = Int32(terminal.count)
-                    terminal.append(-1)
-                    children[key] = next
-                    node = next
-                }
-            }
-            terminal[Int(node)] = Int32(k)
-        }
-        // The trie's leaf holds the id the map gives (the last duplicate).
-        for (u, id) in ids where !u.isEmpty {
-            var node: Int32 = 0
-            for b in u { node = children[UInt64(UInt32(node)) << 8 | UInt64(b)]! }
-            terminal[Int(node)] = id
+            // A later duplicate replaces the id, as in the map.
+            if !u.isEmpty { trie.insert(u, value: Int32(k)) }
         }
         self.scores = pieces.map(\.score)
         self.ids = ids
-        self.children = children
-        self.terminal = terminal
+        self.trie = trie
         self.unknownID = unknownID
         self.unknownScore = minScore - 10
         self.byteFallback = byteFallback ? bytes : nil
@@ -72,10 +50,10 @@ struct UnigramModel: Sendable {
             var hasSingle = false
             var node: Int32 = 0
             var end = start
-            while end < n, let next = children[UInt64(UInt32(node)) << 8 | UInt64(text[end])] {
+            while end < n, let next = trie.child(of: node, text[end]) {
                 node = next
                 end += 1
-                let id = terminal[Int(node)]
+                let id = trie.values[Int(node)]
                 guard id >= 0 else { continue }
                 let candidate = scoreHere + scores[Int(id)]
                 if bestStart[end] < 0 || candidate > bestScore[end] {
