@@ -22,7 +22,8 @@ extension ReverseAttentionTracer {
     /// Generates greedily (or with `choose`) after `promptIDs`, keeping the traced layer's rows
     /// from the generation's own passes, then traces every generated token from its predecessor
     /// position with the same options as `trace` (no second pass over the text). Stops at the
-    /// tokenizer's end-of-sequence id unless `endOfSequence` says otherwise.
+    /// tokenizer's end-of-sequence and end-of-turn ids and the folder's generation_config.json
+    /// `eos_token_id`s, unless `endOfSequence` says otherwise.
     public func generate(
         promptIDs: [Int], maxNewTokens: Int = 64, endOfSequence: Set<Int>? = nil, layer: Int = -1,
         aggHeads: HeadAggregation = .mean, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,
@@ -35,7 +36,7 @@ extension ReverseAttentionTracer {
             throw TraceError("agg_heads 'none' is not supported for beam search. Use 'mean' or 'max' to aggregate attention heads.")
         }
         let normalization = try LengthNormalization(parsing: lengthNorm)
-        let stops = endOfSequence ?? Set([tokenizer.eosTokenID].compactMap { $0 })
+        let stops = endOfSequence ?? tokenizer.endOfGenerationIDs.union(generationConfigStops(for: model))
         let generation = try model.generate(
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: stops, capture: (layer, aggHeads),
             choose: choose ?? { logits, _ in greedyToken(logits) }, onToken: onToken)

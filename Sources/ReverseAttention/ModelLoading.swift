@@ -23,3 +23,14 @@ public func loadTokenizer(for model: CausalLanguageModel) throws -> Tokenizer {
     if let gguf = model.gguf { return try Tokenizer(gguf: gguf) }
     return try Tokenizer(folder: URL(fileURLWithPath: model.path))
 }
+
+/// The `eos_token_id`s of a HuggingFace folder's generation_config.json (an id or a list; e.g.
+/// Gemma 3 instruct stops at `<eos>` and `<end_of_turn>`), empty for a GGUF or a folder without one.
+public func generationConfigStops(for model: CausalLanguageModel) -> Set<Int> {
+    guard model.gguf == nil else { return [] }
+    let url = URL(fileURLWithPath: model.path).appendingPathComponent("generation_config.json")
+    guard let data = try? Data(contentsOf: url), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+    if let list = object["eos_token_id"] as? [Any] { return Set(list.compactMap { ($0 as? NSNumber)?.intValue }) }
+    if let one = object["eos_token_id"] as? NSNumber { return [one.intValue] }
+    return []
+}

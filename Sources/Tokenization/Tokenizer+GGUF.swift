@@ -29,6 +29,9 @@ extension Tokenizer {
     public convenience init(gguf: GGUFFile) throws(TokenizerError) {
         var parts = try Self.parts(gguf: gguf)
         parts.chatTemplateOrigin = "\(gguf.path) (tokenizer.chat_template)"
+        for key in ["tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"] {
+            if let id = gguf[key]?.intValue, id >= 0, id < parts.tokenTexts.count { parts.endOfTurn.append(id) }
+        }
         if let v = gguf["tokenizer.chat_template"] {
             guard let template = v.stringValue else {
                 throw TokenizerError(file: gguf.path, message: "tokenizer.chat_template is not a string")

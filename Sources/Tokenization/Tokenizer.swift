@@ -21,6 +21,19 @@ public final class Tokenizer: Sendable {
     /// `unk_token`, `pad_token`, and `mask_token`, `sep_token`, `cls_token` when set), which chat
     /// templates read as variables.
     public let specialTokens: [String: String]
+    /// Tokens that end a turn besides EOS: GGUF `tokenizer.ggml.eot_token_id` / `eom_token_id`,
+    /// and the special tokens that llama.cpp treats as end of generation by their text
+    /// (`<end_of_turn>`, `<|im_end|>`, `<|eot_id|>`, ...), which chat models emit after a reply.
+    public let endOfTurnIDs: Set<Int>
+    /// Where generation stops by default: EOS and the end-of-turn tokens.
+    public var endOfGenerationIDs: Set<Int> { endOfTurnIDs.union([eosTokenID].compactMap { $0 }) }
+
+    /// llama.cpp's end-of-generation texts (`llama-vocab.cpp`), matched against special tokens.
+    static let endOfTurnTexts: Set<String> = [
+        "<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
+        "<EOT>", "_<EOT>", "<｜end▁of▁sentence｜>", "<end_of_utterance>", "<|return|>", "<|call|>",
+    ]
+
     /// One more than the largest id of the vocabulary and the added tokens (HF `len(tokenizer)`
     /// when the ids have no gaps).
     public let vocabularySize: Int
@@ -57,6 +70,8 @@ public final class Tokenizer: Sendable {
         var chatTemplateOrigin = ""
         /// transformers' `clean_up_tokenization_spaces` (it honours it for non-BPE models only).
         var cleansUpSpaces = false
+        /// End-of-turn ids the file names (GGUF eot / eom).
+        var endOfTurn: [Int] = []
         /// Named special tokens beyond BOS, EOS, UNK and PAD (`mask_token`, `sep_token`, `cls_token`).
         var otherSpecialTokens: [String: String] = [:]
     }
@@ -83,6 +98,7 @@ public final class Tokenizer: Sendable {
             }
         }
         specialTokens = named
+        endOfTurnIDs = Set(parts.endOfTurn + parts.addedTokens.filter { $0.special && Self.endOfTurnTexts.contains($0.content) }.map(\.id))
         // HF keeps a `normalized` added token under its normalized content, which is what decoding shows.
         var texts = parts.tokenTexts
         if let normalizer = parts.normalizer {

@@ -39,7 +39,12 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("max-new-tokens"), parsing: .unconditional, help: "The most tokens to write.")
     var maxNewTokens: Int = 64
 
-    @Flag(name: .customLong("ignore-eos"), help: "Do not stop at the end-of-sequence token.")
+    @Option(name: .customLong("stop"), help: ArgumentHelp(
+        "Stop once the written text contains this string (repeatable); the text keeps it, as transformers' stop_strings.",
+        valueName: "string"))
+    var stopStrings: [String] = []
+
+    @Flag(name: .customLong("ignore-eos"), help: "Do not stop at the end-of-sequence or end-of-turn tokens.")
     var ignoreEOS = false
 
     @Option(parsing: .unconditional, help: "Sampling temperature; 0 = greedy (the highest logit).")
@@ -117,26 +122,31 @@ struct GenerateCommand: ParsableCommand {
             promptIDs = tracer.tokenizer.encode(text)
         }
         guard !promptIDs.isEmpty else { throw TraceError("the prompt is empty: nothing to generate from") }
+        if stopStrings.contains("") { throw TraceError("--stop needs a non-empty string") }
         var written: [Int] = [], shown = ""
         var sampler = try Sampler(sampling)
         let out = FileHandle.standardOutput
+        // Ctrl-C ends the generation after the current token; what was written is kept and traced.
+        // A second Ctrl-C quits at once.
+        let interrupt = Interrupt()
         let result = try tracer.generate(
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: layer,
             aggHeads: aggHeads, topBeam: paths.topBeam, topK: paths.topK, minAttn: paths.minAttn, lengthNorm: paths.lengthNorm,
             stopAtBOS: !paths.noStopAtBOS, bosTokenID: bosTokenID, search: paths.search,
             choose: { logits, sequence in sampler.next(logits: logits, previous: sequence) },
             onToken: { id in
-                guard !json else { return true }
-                // Decode everything so far and print what is new, so multi-byte characters split over
-                // tokens appear whole.
                 written.append(id)
                 let text = tracer.tokenizer.decode(written)
-                if text.hasPrefix(shown) {
+                // Decode everything so far and print what is new, so multi-byte characters split over
+                // tokens appear whole.
+                if !json, text.hasPrefix(shown) {
                     out.write(Data(text.dropFirst(shown.count).utf8))
                     shown = text
                 }
-                return true
+                if stopStrings.contains(where: { text.contains($0) }) { return false }
+                return !interrupt.happened
             })
+        interrupt.restore()
         if json {
             var timings = result.timings
             timings["load_s"] = load
@@ -163,5 +173,39 @@ struct GenerateCommand: ParsableCommand {
                           result.generatedIDs.count, result.finishReason.rawValue, Date().timeIntervalSince(started), load,
                           result.timings["prefill_s"] ?? 0, result.timings["decode_s"] ?? 0, result.timings["tokens_per_s"] ?? 0,
                           result.timings["search_s"] ?? 0))
+    }
+}
+
+/// SIGINT turned into a flag that the generation loop reads between tokens; the default
+/// behaviour comes back on a second Ctrl-C and when the generation ends.
+final class Interrupt: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    private let source: DispatchSourceSignal
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.lock.lock()
+            let second = self.flag
+            self.flag = true
+            self.lock.unlock()
+            if second { exit(130) }
+            printError("\ninterrupted: stopping after this token (Ctrl-C again to quit now)")
+        }
+        source.resume()
+    }
+
+    var happened: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return flag
+    }
+
+    func restore() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
     }
 }

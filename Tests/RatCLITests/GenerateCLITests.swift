@@ -74,3 +74,41 @@ import Testing
         }
     }
 }
+
+/// `rat generate` stops: a stop string, and Ctrl-C keeping what was written.
+@Suite struct GenerateStopTests {
+    @Test(.enabled(if: haveSmolLM2)) func stopStringEndsTheTextThatHoldsIt() throws {
+        // transformers' greedy continuation of this prompt is " with a quick brown bear. ..."
+        let run = try runRat(["generate", "--model", smolLM2, "--prompt", "The quick brown fox", "--max-new-tokens", "30",
+                              "--stop", "bear", "--stop", "never-written", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["text"] as? String == " with a quick brown bear")
+        #expect(object["finish_reason"] as? String == "stopped")
+        #expect((object["traces"] as? [Any])?.count == 5)
+        let empty = try runRat(["generate", "--model", smolLM2, "--prompt", "a", "--stop", ""])
+        #expect(empty.status != 0 && empty.stderr.contains("--stop needs a non-empty string"))
+    }
+
+    @Test(.enabled(if: haveSmolLM2)) func ctrlCStopsCleanlyAndKeepsTheText() throws {
+        let process = Process()
+        process.executableURL = ratExecutable
+        process.arguments = ["generate", "--model", smolLM2, "--prompt", "Once upon a time", "--max-new-tokens", "2000", "--ignore-eos"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Wait for the first written text, then interrupt.
+        let first = out.fileHandleForReading.availableData
+        #expect(!first.isEmpty)
+        kill(process.processIdentifier, SIGINT)
+        let rest = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(errors)")
+        #expect(errors.contains("interrupted: stopping after this token"))
+        #expect(errors.contains("tokens (stopped)"))
+        let text = String(decoding: first + rest, as: UTF8.self)
+        #expect(text.count > 1 && text.hasSuffix("\n"))
+    }
+}

@@ -123,3 +123,21 @@ import Tokenization
         }
     }
 }
+
+/// Where generation stops: EOS and the end-of-turn tokens a chat model writes after its reply.
+@Suite struct EndOfTurnTests {
+    @Test(.enabled(if: Assets.haveGemma3, "Gemma 3 GGUF not in the asset cache"))
+    func gemmaStopsAtEndOfTurn() throws {
+        let tokenizer = try Tokenizer(gguf: GGUFFile(path: Assets.gemma3GGUF.path))
+        #expect(tokenizer.encode("<end_of_turn>", addSpecialTokens: false) == [106])
+        #expect(tokenizer.endOfTurnIDs.contains(106))
+        #expect(tokenizer.endOfGenerationIDs.isSuperset(of: [1, 106]))
+        #expect(!tokenizer.endOfGenerationIDs.contains(105))  // <start_of_turn>
+    }
+
+    @Test(.enabled(if: Assets.haveQwen2, "Qwen2 tokenizer not in the asset cache"))
+    func qwenStopsAtImEnd() throws {
+        let tokenizer = try Tokenizer(folder: Assets.qwen2Folder)
+        #expect(tokenizer.endOfGenerationIDs == [151645, 151643])  // <|im_end|>, <|endoftext|>
+    }
+}
