@@ -71,6 +71,17 @@ import Tokenization
         try Self.check(Tokenizer(gguf: GGUFFile(path: Assets.smolLM2GGUF.path)), "smollm2")
     }
 
+    @Test(.enabled(if: Assets.haveGemma3, "Gemma 3 GGUF not in the asset cache"))
+    func gemma3() throws {
+        try Self.check(Tokenizer(gguf: GGUFFile(path: Assets.gemma3GGUF.path)), "gemma3")
+    }
+
+    @Test(arguments: ["llama-metaspace", "unigram"])
+    func sentencePieceVariant(_ name: String) throws {
+        let file = Assets.fixtures.appendingPathComponent("sentencepiece/\(name)/tokenizer.json")
+        try Self.check(Tokenizer(tokenizerJSON: file, config: nil), "sp-" + name)
+    }
+
     @Test(.enabled(if: Assets.haveQwen2, "Qwen2 tokenizer not in the asset cache"),
           arguments: ["nfkc-replace-prepend-digits", "digit-runs-nfd", "nfkd-lowercase-strip"])
     func normalizerVariant(_ name: String) throws {

@@ -6,8 +6,9 @@ For each code point c in the ranges below, the text is TEMPLATE with c substitut
 HF's. The ids of all texts of a block are folded into one checksum (as in the Swift test), so a
 mismatch names the block, and the test then shows the first differing code point's ids.
 
-Tokenizers: qwen2 (tokenizer.json via `tokenizers`), smollm2 (transformers' GGUF loader's
-backend), and two variants of make_variant_fixtures.py (NFKC and NFD normalizers).
+Tokenizers: qwen2 (tokenizer.json via `tokenizers`), smollm2 and gemma3 (transformers' GGUF
+loader's backend), variants of make_variant_fixtures.py (NFKC, NFD and NFKD normalizers), and two
+SentencePiece-style fixtures of make_sentencepiece_fixtures.py (llama-metaspace, unigram).
 Usage: /work/refenv/bin/python tools/tokenizer/make_sweep_fixtures.py [--cache ~/.cache/rat]
 Writes Fixtures/tokenizer/sweep.json.
 """
@@ -70,6 +71,14 @@ def main():
         os.symlink(gguf, os.path.join(tmp, os.path.basename(gguf)))
         smol = AutoTokenizer.from_pretrained(tmp, gguf_file=os.path.basename(gguf))
         result["tokenizers"]["smollm2"] = blocks(batch(smol.backend_tokenizer), cps)
+    gemma = os.path.join(args.cache, "models", "gemma-3-270m-q4_k_m.gguf")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.symlink(gemma, os.path.join(tmp, os.path.basename(gemma)))
+        g = AutoTokenizer.from_pretrained(tmp, gguf_file=os.path.basename(gemma))
+        result["tokenizers"]["gemma3"] = blocks(batch(g.backend_tokenizer), cps)
+    sp = os.path.join(root, "Fixtures", "tokenizer", "sentencepiece")
+    for name in ["llama-metaspace", "unigram"]:
+        result["tokenizers"]["sp-" + name] = blocks(batch(Tokenizer.from_file(os.path.join(sp, name, "tokenizer.json"))), cps)
     with open(qwen_json, encoding="utf-8") as f:
         base = f.read()
     for name in ["nfkc-replace-prepend-digits", "digit-runs-nfd", "nfkd-lowercase-strip"]:
