@@ -18,6 +18,15 @@ public struct GenerationTrace: Sendable, Encodable {
     }
 }
 
+/// Which position a generated token's paths start from.
+public enum TraceOrigin: String, Sendable, CaseIterable {
+    /// The position before the token, whose output distribution produced it.
+    case predecessor
+    /// The token's own position, as the reference's concept page traces "Berlin" in "The capital
+    /// of France is Berlin" (one more step runs the last token through the traced layer).
+    case token
+}
+
 extension ReverseAttentionTracer {
     /// Generates greedily (or with `choose`) after `promptIDs`, keeping the traced layer's rows
     /// from the generation's own passes, then traces every generated token from its predecessor
@@ -28,6 +37,7 @@ extension ReverseAttentionTracer {
         promptIDs: [Int], maxNewTokens: Int = 64, endOfSequence: Set<Int>? = nil, layer: Int = -1,
         aggHeads: HeadAggregation = .mean, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,
         lengthNorm: String = "avg_logprob", stopAtBOS: Bool = true, bosTokenID: Int? = nil, search: SearchMode = .beam,
+        traceFrom origin: TraceOrigin = .predecessor,
         choose: (([Float], [Int]) -> Int)? = nil, onToken: (Int) -> Bool = { _ in true }
     ) throws -> GenerationTrace {
         guard topBeam >= 1 else { throw TraceError("top_beam must be >= 1, got \(topBeam)") }
@@ -39,13 +49,13 @@ extension ReverseAttentionTracer {
         let stops = endOfSequence ?? tokenizer.endOfGenerationIDs.union(generationConfigStops(for: model))
         let generation = try model.generate(
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: stops, capture: (layer, aggHeads),
-            choose: choose ?? { logits, _ in greedyToken(logits) }, onToken: onToken)
+            captureLastToken: origin == .token, choose: choose ?? { logits, _ in greedyToken(logits) }, onToken: onToken)
         let searchStart = Date()
         var traces: [TraceResult] = []
         for (i, _) in generation.generatedIDs.enumerated() {
             let ids = promptIDs + generation.generatedIDs.prefix(i + 1)
             let (result, _) = try searchResult(
-                attention: generation.attention!, inputIDs: ids, target: promptIDs.count + i - 1,
+                attention: generation.attention!, inputIDs: ids, target: promptIDs.count + i - (origin == .token ? 0 : 1),
                 mask: Array(repeating: true, count: ids.count), topBeam: topBeam, topK: topK, minAttn: minAttn,
                 aggHeads: aggHeads, normalization: normalization, stopAtBOS: stopAtBOS, bosTokenID: bosTokenID,
                 search: search, text: nil)

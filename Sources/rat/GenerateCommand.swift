@@ -39,6 +39,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("max-new-tokens"), parsing: .unconditional, help: "The most tokens to write.")
     var maxNewTokens: Int = 64
 
+    @Option(name: .customLong("trace-from"), help: "Trace each written token from its predecessor (whose prediction it is) or from the token itself.")
+    var traceFrom: TraceOrigin = .predecessor
+
     @Option(name: .customLong("stop"), help: ArgumentHelp(
         "Stop once the written text contains this string (repeatable); the text keeps it, as transformers' stop_strings.",
         valueName: "string"))
@@ -132,7 +135,7 @@ struct GenerateCommand: ParsableCommand {
         let result = try tracer.generate(
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: layer,
             aggHeads: aggHeads, topBeam: paths.topBeam, topK: paths.topK, minAttn: paths.minAttn, lengthNorm: paths.lengthNorm,
-            stopAtBOS: !paths.noStopAtBOS, bosTokenID: bosTokenID, search: paths.search,
+            stopAtBOS: !paths.noStopAtBOS, bosTokenID: bosTokenID, search: paths.search, traceFrom: traceFrom,
             choose: { logits, sequence in sampler.next(logits: logits, previous: sequence) },
             onToken: { id in
                 written.append(id)
@@ -209,3 +212,5 @@ final class Interrupt: @unchecked Sendable {
         signal(SIGINT, SIG_DFL)
     }
 }
+
+extension TraceOrigin: ExpressibleByArgument {}

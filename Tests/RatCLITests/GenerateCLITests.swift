@@ -90,6 +90,17 @@ import Testing
         #expect(empty.status != 0 && empty.stderr.contains("--stop needs a non-empty string"))
     }
 
+    @Test(.enabled(if: haveSmolLM2)) func traceFromTheTokenItself() throws {
+        let run = try runRat(["generate", "--model", smolLM2, "--ids", "504,2365,6354,16438", "--max-new-tokens", "3",
+                              "--trace-from", "token", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let traces = try #require(object["traces"] as? [[String: Any]])
+        #expect(traces.compactMap { ($0["metadata"] as? [String: Any])?["target_pos"] as? Int } == [4, 5, 6])
+        let bad = try runRat(["generate", "--model", smolLM2, "--ids", "1", "--trace-from", "nowhere"])
+        #expect(bad.status != 0 && bad.stderr.contains("trace-from"))
+    }
+
     @Test(.enabled(if: haveSmolLM2)) func ctrlCStopsCleanlyAndKeepsTheText() throws {
         let process = Process()
         process.executableURL = ratExecutable

@@ -28,6 +28,21 @@ struct GenerationTraceTests {
         #expect(Set(json.keys) == ["prompt_ids", "generated_ids", "text", "finish_reason", "traces", "timings"])
     }
 
+    /// With `traceFrom: .token`, each written token's paths start at its own position, and equal
+    /// `trace` there (its row comes from one more step on the cache, the last token's too).
+    @Test func tracingFromTheTokenItself() throws {
+        let prompt = Self.tracer.tokenizer.encode("The capital of France is")
+        let g = try Self.tracer.generate(promptIDs: prompt, maxNewTokens: 4, endOfSequence: [], traceFrom: .token)
+        #expect(g.traces.count == 4)
+        for (i, trace) in g.traces.enumerated() {
+            let ids = prompt + g.generatedIDs.prefix(i + 1)
+            let (want, _) = try Self.tracer.trace(inputIDs: ids, targetPos: -1)
+            #expect(trace.targetPos == prompt.count + i)
+            #expect(trace.beams.map(\.positions) == want.beams.map(\.positions), "token \(i)")
+            for (a, b) in zip(trace.beams, want.beams) { #expect(abs(a.scoreNorm - b.scoreNorm) <= 1e-4, "token \(i)") }
+        }
+    }
+
     /// A BOS id after the target cannot be on a path (the matrix stops at the target): it is not a
     /// stopping point, and not an error.
     @Test func bosAfterTheTargetIsIgnored() throws {

@@ -29,8 +29,11 @@ extension CausalLanguageModel {
     /// last position's logits and the sequence so far (greedy by default); `onToken` sees each one
     /// as it is written and returns false to stop. With `capture`, that layer's attention rows
     /// (aggregated over heads) are kept from the passes themselves: no second pass.
+    /// `captureLastToken` also runs the last written token through the traced layer (one more
+    /// step, no LM head), so that every written token has its own attention row.
     public func generate(
         promptIDs: [Int], maxNewTokens: Int, endOfSequence: Set<Int>, capture: (layer: Int, aggregation: HeadAggregation)? = nil,
+        captureLastToken: Bool = false,
         choose: (_ logits: [Float], _ sequence: [Int]) -> Int = { logits, _ in greedyToken(logits) },
         onToken: (Int) -> Bool = { _ in true }
     ) throws(ModelError) -> Generation {
@@ -67,6 +70,12 @@ extension CausalLanguageModel {
             step = try run([next], plan: plan, cache: cache)
         }
         if finish == .endOfSequence { _ = onToken(generated.last!) }
+        if captureLastToken, let layer, let capture {
+            let last = try run([generated.last!], plan: PassPlan(throughLayer: layer, captures: [layer: capture.aggregation], logits: .none), cache: cache)
+            if let a = last.attention.first {
+                for r in 0..<a.rows { rows.append(Array(a.values[(r * a.size)..<((r + 1) * a.size)])) }
+            }
+        }
         let end = DispatchTime.now().uptimeNanoseconds
         var attention: AttentionCapture?
         if let layer, let capture {
