@@ -39,6 +39,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("max-new-tokens"), parsing: .unconditional, help: "The most tokens to write.")
     var maxNewTokens: Int = 64
 
+    @Option(help: "Directory for the page: the text with each written token linking to its paths (index.html), and generation.json.")
+    var output: String?
+
     @Option(name: .customLong("trace-from"), help: "Trace each written token from its predecessor (whose prediction it is) or from the token itself.")
     var traceFrom: TraceOrigin = .predecessor
 
@@ -126,6 +129,11 @@ struct GenerateCommand: ParsableCommand {
         }
         guard !promptIDs.isEmpty else { throw TraceError("the prompt is empty: nothing to generate from") }
         if stopStrings.contains("") { throw TraceError("--stop needs a non-empty string") }
+        if let output {
+            do { try FileManager.default.createDirectory(at: URL(fileURLWithPath: output), withIntermediateDirectories: true) } catch {
+                throw TraceError("cannot create output directory '\(output)': \(error.localizedDescription)")
+            }
+        }
         var written: [Int] = [], shown = ""
         var sampler = try Sampler(sampling)
         let out = FileHandle.standardOutput
@@ -150,6 +158,11 @@ struct GenerateCommand: ParsableCommand {
                 return !interrupt.happened
             })
         interrupt.restore()
+        if let output {
+            let tokens = (result.promptIDs + result.generatedIDs).map(tracer.tokenizer.tokenString)
+            let page = try GenerationPage.write(result, tokens: tokens, to: URL(fileURLWithPath: output))
+            printError("page: \(page.path)")
+        }
         if json {
             var timings = result.timings
             timings["load_s"] = load

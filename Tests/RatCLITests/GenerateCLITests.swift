@@ -101,6 +101,26 @@ import Testing
         #expect(bad.status != 0 && bad.stderr.contains("trace-from"))
     }
 
+    @Test(.enabled(if: haveSmolLM2)) func outputWritesAPageLinkingEveryWrittenToken() throws {
+        let out = try temporaryDirectory().appendingPathComponent("gen")
+        let run = try runRat(["generate", "--model", smolLM2, "--prompt", "<b>The quick brown fox", "--max-new-tokens", "4",
+                              "--output", out.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let page = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(page.contains("&lt;") && !page.contains("<b>"))  // the prompt is text, not markup
+        for k in 1...4 {
+            #expect(page.contains("href=\"tokens/\(k)/index.html\""))
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("tokens/\(k)/index.html").path))
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("tokens/\(k)/trace.json").path))
+        }
+        #expect(!page.contains("tokens/5/"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("generation.json"))) as? [String: Any]
+        #expect((json?["generated_ids"] as? [Int])?.count == 4)
+        #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"))
+        let bad = try runRat(["generate", "--model", smolLM2, "--prompt", "a", "--output", "/proc/rat-no"])
+        #expect(bad.status != 0 && bad.stderr.contains("cannot create output directory"))
+    }
+
     @Test(.enabled(if: haveSmolLM2)) func ctrlCStopsCleanlyAndKeepsTheText() throws {
         let process = Process()
         process.executableURL = ratExecutable
