@@ -39,6 +39,8 @@ bench: build assets
 	 else echo "bench: no Qwen2-shaped model (needs the reference environment to make it: see README)"; fi
 	.build/release/rat-bench --model $(HOME)/.cache/rat/models/gemma-3-270m-q4_k_m.gguf --sizes 512,2048
 	.build/release/rat-bench-paths 512 2048 4096
+	.build/release/rat-bench --versus-llamacpp
+	.build/release/rat-bench --versus-llamacpp --model $(HOME)/.cache/rat/models/gemma-3-270m-q4_k_m.gguf
 
 clean:
 	rm -rf .build output
