@@ -141,3 +141,42 @@ import Tokenization
         #expect(tokenizer.endOfGenerationIDs == [151645, 151643])  // <|im_end|>, <|endoftext|>
     }
 }
+
+/// The greedy-generation fixtures' prompts (Fixtures/generation/greedy.json, transformers' ids)
+/// come out of rat's tokenizers as they came out of transformers: Gemma's by text now, and its
+/// hand-written chat prompt is exactly what Gemma 3 instruct's template renders.
+@Suite struct GenerationPromptTests {
+    struct Greedy: Decodable {
+        struct Case: Decodable {
+            let model: String
+            let kind: String
+            let text: String
+            let prompt_ids: [Int]
+        }
+        let cases: [Case]
+    }
+
+    @Test(.enabled(if: Assets.haveGemma3 && Assets.haveSmolLM2, "SmolLM2 / Gemma 3 GGUF not in the asset cache"))
+    func greedyPromptsTokenizeAsTransformers() throws {
+        let root = ChatTemplateTests.root
+        let greedy = try JSONDecoder().decode(Greedy.self, from: Data(contentsOf: root.appendingPathComponent("Fixtures/generation/greedy.json")))
+        let gemma = try Tokenizer(gguf: GGUFFile(path: Assets.gemma3GGUF.path))
+        let smol = try Tokenizer(gguf: GGUFFile(path: Assets.smolLM2GGUF.path))
+        let template = try String(contentsOf: root.appendingPathComponent("Fixtures/chat/templates/gemma3.jinja"), encoding: .utf8)
+        var checked = 0
+        for c in greedy.cases {
+            let tokenizer = c.model.hasPrefix("gemma") ? gemma : smol
+            let ids = c.kind == "chat"
+                ? try tokenizer.encodeChat(Conversation([ChatMessage(role: "user", content: c.text)]))
+                : tokenizer.encode(c.text)
+            #expect(ids == c.prompt_ids, "\(c.model) \(c.kind) \(c.text.debugDescription)")
+            checked += 1
+        }
+        #expect(checked >= 5)
+        let question = Conversation([ChatMessage(role: "user", content: "What is the capital of France?")])
+        let rendered = try gemma.applyChatTemplate(question, template: template)
+        let handWritten = try #require(greedy.cases.first { $0.model.hasPrefix("gemma") && $0.text.hasPrefix("<start_of_turn>") })
+        #expect(rendered == "<bos>" + handWritten.text)
+        #expect(try gemma.encodeChat(question, template: template) == handWritten.prompt_ids)
+    }
+}
