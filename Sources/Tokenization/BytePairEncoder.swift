@@ -33,18 +33,13 @@ struct BytePairEncoder: Sendable {
         }
     }
 
-    /// Appends the ids of one pre-tokenized piece (or segment of it) to `out`, whole words aside.
-    func encode(_ piece: ArraySlice<UInt8>, into out: inout [Int32]) {
-        var scratch = Scratch()
-        encode(piece, into: &out, scratch: &scratch)
-    }
-
     /// Arrays reused from one piece to the next, so that short pieces allocate nothing.
     struct Scratch {
         var symbols: [Int32] = []
         var ranks: [UInt64] = []
     }
 
+    /// Appends the ids of one pre-tokenized piece (or segment of it) to `out`, whole words aside.
     func encode(_ piece: ArraySlice<UInt8>, into out: inout [Int32], scratch: inout Scratch) {
         scratch.symbols.removeAll(keepingCapacity: true)
         encodeSymbols(piece, into: &out, symbols: &scratch.symbols, ranks: &scratch.ranks)

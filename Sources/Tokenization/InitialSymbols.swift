@@ -37,24 +37,13 @@ struct CharacterSymbols: Sendable {
                 if t[i] == 0xE2, t[i + 1] == 0x96, t[i + 2] == 0x81 {
                     var k = i - 1
                     while k > t.startIndex, t[k] & 0xC0 == 0x80 { k -= 1 }
-                    let v = decodeScalar(t, at: k)
+                    let v = UTF8Scalar.decode(t, at: k).value
                     if v != 0x2581 { out.insert(v) }
                 }
                 i += 1
             }
         }
         return out
-    }
-
-    static func decodeScalar<C: Collection>(_ t: C, at i: Int) -> UInt32 where C.Element == UInt8, C.Index == Int {
-        let b0 = t[i]
-        if b0 < 0x80 { return UInt32(b0) }
-        var v: UInt32
-        var n: Int
-        if b0 >= 0xF0 { v = UInt32(b0 & 0x07); n = 4 } else if b0 >= 0xE0 { v = UInt32(b0 & 0x0F); n = 3 } else { v = UInt32(b0 & 0x1F); n = 2 }
-        n = min(n, t.endIndex - i)
-        for k in 1..<max(n, 1) { v = (v << 6) | UInt32(t[i + k] & 0x3F) }
-        return v
     }
 
     /// Appends the end of each independent segment of `piece` (see `marker`).
@@ -64,16 +53,7 @@ struct CharacterSymbols: Sendable {
         var i = piece.startIndex
         let end = piece.endIndex
         while i < end {
-            let b = piece[i]
-            let n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-            let v: UInt32
-            if b < 0x80 {
-                v = UInt32(b)
-            } else if b == 0xE2, i + 2 < end, piece[i + 1] == 0x96, piece[i + 2] == 0x81 {
-                v = 0x2581
-            } else {
-                v = Self.decodeScalar(piece, at: i)
-            }
+            let (v, n) = UTF8Scalar.decode(piece, at: i)
             if v == 0x2581, previous != 0x2581, i > start, !joinedBeforeMarker.contains(previous) {
                 ends.append(i)
                 start = i
@@ -109,7 +89,7 @@ struct CharacterSymbols: Sendable {
     static func byteToken(_ token: String) -> UInt8? {
         guard token.utf8.count == 6 else { return nil }
         let u = Array(token.utf8)
-        guard u.count == 6, u[0] == 0x3C, u[1] == 0x30, u[2] == 0x78, u[5] == 0x3E else { return nil }
+        guard u[0] == 0x3C, u[1] == 0x30, u[2] == 0x78, u[5] == 0x3E else { return nil }
         func digit(_ b: UInt8) -> UInt8? {
             switch b {
             case 0x30...0x39: b - 0x30
@@ -126,18 +106,8 @@ struct CharacterSymbols: Sendable {
         var i = piece.startIndex
         let end = piece.endIndex
         while i < end {
-            let b0 = piece[i]
-            var n = 1
-            var id: Int32 = -1
-            if b0 < 0x80 {
-                id = ascii[Int(b0)]
-            } else {
-                var v: UInt32
-                if b0 >= 0xF0 { v = UInt32(b0 & 0x07); n = 4 } else if b0 >= 0xE0 { v = UInt32(b0 & 0x0F); n = 3 } else { v = UInt32(b0 & 0x1F); n = 2 }
-                n = min(n, end - i)
-                for k in 1..<max(n, 1) { v = (v << 6) | UInt32(piece[i + k] & 0x3F) }
-                id = scalars[v] ?? -1
-            }
+            let (v, n) = UTF8Scalar.decode(piece, at: i)
+            let id = v < 0x80 ? ascii[Int(v)] : scalars[v] ?? -1
             defer { i += n }
             if id >= 0 {
                 if pendingUnknown, let unknownID { symbols.append(unknownID) }

@@ -29,12 +29,7 @@ enum MergeDerivation {
         list.reserveCapacity(parts.values.reduce(0) { $0 + ($1?.count ?? 0) })
         for part in parts.values { list += part ?? [] }
         // Usually already in order (scores falling with position): check before sorting.
-        var sorted = true
-        for k in list.indices.dropFirst() where precedes(list[k], list[k - 1]) {
-            sorted = false
-            break
-        }
-        if !sorted {
+        if zip(list.dropFirst(), list).contains(where: { precedes($0, $1) }) {
             // A stable sort: equal keys keep their order, as Python's.
             list = list.enumerated().sorted { a, b in
                 precedes(a.element, b.element) || (!precedes(b.element, a.element) && a.offset < b.offset)

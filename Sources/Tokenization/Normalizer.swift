@@ -65,19 +65,7 @@ enum Normalizer: Sendable {
         case .lowercase:
             return Array(String(decoding: bytes, as: UTF8.self).lowercased().utf8)
         case .replace(let pattern, let content):
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count)
-            var i = 0
-            while i < bytes.count {
-                if bytes[i] == pattern[0], i + pattern.count <= bytes.count, bytes[i..<(i + pattern.count)].elementsEqual(pattern) {
-                    out.append(contentsOf: content)
-                    i += pattern.count
-                } else {
-                    out.append(bytes[i])
-                    i += 1
-                }
-            }
-            return out
+            return replacingBytes(pattern, with: content, in: bytes) ?? bytes
         case .prepend(let p):
             return bytes.isEmpty ? bytes : p + bytes
         case .strip(let left, let right):
@@ -96,4 +84,28 @@ enum Normalizer: Sendable {
             return b
         }
     }
+}
+
+/// Every non-overlapping occurrence of a non-empty `pattern` in `bytes`, left to right, replaced
+/// (Rust's `str::replace`, which the Replace normalizer and decoder use); nil when there is none.
+func replacingBytes(_ pattern: [UInt8], with content: [UInt8], in bytes: [UInt8]) -> [UInt8]? {
+    guard !pattern.isEmpty, bytes.count >= pattern.count else { return nil }
+    var out: [UInt8] = []
+    var i = 0
+    var changed = false
+    while i < bytes.count {
+        if bytes[i] == pattern[0], i + pattern.count <= bytes.count, bytes[i..<(i + pattern.count)].elementsEqual(pattern) {
+            if !changed {
+                out.reserveCapacity(bytes.count)
+                out += bytes[0..<i]
+                changed = true
+            }
+            out.append(contentsOf: content)
+            i += pattern.count
+        } else {
+            if changed { out.append(bytes[i]) }
+            i += 1
+        }
+    }
+    return changed ? out : nil
 }

@@ -76,15 +76,11 @@ struct ClassifiedText {
                 i += 1
                 continue
             }
-            var v: UInt32
-            var n: Int
-            if b0 >= 0xF0 { v = UInt32(b0 & 0x07); n = 4 } else if b0 >= 0xE0 { v = UInt32(b0 & 0x0F); n = 3 } else { v = UInt32(b0 & 0x1F); n = 2 }
-            n = min(n, end - i)
-            for k in 1..<max(n, 1) { v = (v << 6) | UInt32(bytes[i + k] & 0x3F) }
+            let (v, n) = UTF8Scalar.decode(bytes, at: i)
             let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
             scalars.append(scalar.value)
             classes.append(ScalarClass(scalar))
-            i += max(n, 1)
+            i += n
         }
         offsets.append(end)
     }

@@ -148,23 +148,6 @@ indirect enum TokenDecoder: Sendable {
 extension String {
     /// Every non-overlapping occurrence of `pattern`, left to right, replaced (Rust's `str::replace`).
     func replacingAll(_ pattern: String, with content: String) -> String {
-        let p = Array(pattern.utf8)
-        let s = Array(utf8)
-        guard !p.isEmpty, s.count >= p.count else { return self }
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count)
-        var i = 0
-        var changed = false
-        while i < s.count {
-            if s[i] == p[0], i + p.count <= s.count, s[i..<(i + p.count)].elementsEqual(p) {
-                out += content.utf8
-                i += p.count
-                changed = true
-            } else {
-                out.append(s[i])
-                i += 1
-            }
-        }
-        return changed ? String(decoding: out, as: UTF8.self) : self
+        replacingBytes(Array(pattern.utf8), with: Array(content.utf8), in: Array(utf8)).map { String(decoding: $0, as: UTF8.self) } ?? self
     }
 }

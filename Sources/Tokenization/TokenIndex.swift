@@ -35,22 +35,21 @@ struct TokenIndex: Sendable {
         mask = capacity - 1
         var resolved = (0..<Int32(tokens.count)).map { $0 }
         var isFirst = [Bool](repeating: true, count: tokens.count)
-        var groups: [Int32: [Int32]] = [:]  // first position -> later duplicates (rare)
+        // Duplicates are rare: a later position -> its spelling's first, and first -> last.
+        var firstOf: [Int32: Int32] = [:], lastOf: [Int32: Int32] = [:]
         bytes.withUnsafeBufferPointer { buf in
             for id in tokens.indices {
                 let key = UnsafeBufferPointer(rebasing: buf[Int(starts[id])..<Int(starts[id + 1])])
-                var raw: UInt64 = 0
-                for b in key { raw = raw &* Self.base &+ UInt64(b) }
-                if let shadowed = insert(id: id, key: key, hash: Self.mix(raw, key.count), in: buf) {
+                if let shadowed = insert(id: id, key: key, hash: Self.hash(key), in: buf) {
                     isFirst[id] = false
-                    let first = isFirst[shadowed] ? Int32(shadowed) : groups.first { $0.value.contains(Int32(shadowed)) }!.key
-                    groups[first, default: []].append(Int32(id))
+                    let first = firstOf[Int32(shadowed)] ?? Int32(shadowed)
+                    firstOf[Int32(id)] = first
+                    lastOf[first] = Int32(id)
                 }
             }
         }
-        for (first, later) in groups {
-            for p in [first] + later { resolved[Int(p)] = later.last! }
-        }
+        for (first, last) in lastOf { resolved[Int(first)] = last }
+        for (later, first) in firstOf { resolved[Int(later)] = lastOf[first]! }
         self.resolved = resolved
         self.isFirst = isFirst
     }
@@ -128,11 +127,17 @@ struct TokenIndex: Sendable {
     }
 
     /// The id of the token spelled by `key`, or nil.
-    func id(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+    func id(of key: UnsafeBufferPointer<UInt8>) -> Int? { id(of: key, hash: Self.hash(key)) }
+
+    /// The hash of a whole key (what `substringHash` gives for a range of a longer one).
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var raw: UInt64 = 0
-        for b in key { raw = raw &* Self.base &+ UInt64(b) }
-        return id(of: key, hash: Self.mix(raw, key.count))
+        for b in key { raw = raw &* base &+ UInt64(b) }
+        return mix(raw, key.count)
     }
+
+    /// The bytes of token `k`.
+    func bytes(of k: Int) -> ArraySlice<UInt8> { bytes[Int(starts[k])..<Int(starts[k + 1])] }
 
     /// Whether token `k` is the one its spelling resolves to (no later duplicate).
     func isLast(_ k: Int) -> Bool { resolved[k] == Int32(k) }

@@ -93,20 +93,11 @@ extension Tokenizer {
             }
         }
 
-        func tokenID(_ key: String) throws(TokenizerError) -> Int? {
-            guard let v = gguf[key] else { return nil }
-            guard let id = v.intValue, id >= 0, id < tokens.count else {
-                throw TokenizerError(file: file, message: "\(key) is \(v), not a token id below \(tokens.count)")
-            }
-            return id
-        }
-        let bos = try tokenID("tokenizer.ggml.bos_token_id")
-        let eos = try tokenID("tokenizer.ggml.eos_token_id")
-        let unk = try tokenID("tokenizer.ggml.unknown_token_id")
-        let pad = try tokenID("tokenizer.ggml.padding_token_id")
-        let addBOS = gguf["tokenizer.ggml.add_bos_token"]?.boolValue ?? false
-        let addEOS = gguf["tokenizer.ggml.add_eos_token"]?.boolValue ?? false
-        let post = PostProcessor(prefix: addBOS ? (bos.map { [$0] } ?? []) : [], suffix: addEOS ? (eos.map { [$0] } ?? []) : [])
+        let bos = try ggufTokenID(gguf, "tokenizer.ggml.bos_token_id", below: tokens.count)
+        let eos = try ggufTokenID(gguf, "tokenizer.ggml.eos_token_id", below: tokens.count)
+        let unk = try ggufTokenID(gguf, "tokenizer.ggml.unknown_token_id", below: tokens.count)
+        let pad = try ggufTokenID(gguf, "tokenizer.ggml.padding_token_id", below: tokens.count)
+        let post = ggufPostProcessor(gguf, bos: bos, eos: eos, addsBOSUnlessSaid: false)
 
         return Parts(
             bos: bos, eos: eos, pad: pad, unk: unk, normalizer: nil, preTokenizer: preTokenizer, model: .bpe(bpe),
@@ -125,5 +116,22 @@ extension Tokenizer {
             try addMerge(parts[0], parts[1], rank: rank, vocab: vocab, into: &merges, file: file)
         }
         return merges
+    }
+
+    /// A `tokenizer.ggml.*_token_id`, or nil when the file has none.
+    static func ggufTokenID(_ gguf: GGUFFile, _ key: String, below count: Int) throws(TokenizerError) -> Int? {
+        guard let v = gguf[key] else { return nil }
+        guard let id = v.intValue, id >= 0, id < count else {
+            throw TokenizerError(file: gguf.path, message: "\(key) is \(v), not a token id below \(count)")
+        }
+        return id
+    }
+
+    /// The BOS and EOS that `tokenizer.ggml.add_bos_token` / `add_eos_token` put around a text;
+    /// without the BOS flag transformers adds one to a SentencePiece vocabulary, not to a byte-level one.
+    static func ggufPostProcessor(_ gguf: GGUFFile, bos: Int?, eos: Int?, addsBOSUnlessSaid: Bool) -> PostProcessor {
+        let addBOS = gguf["tokenizer.ggml.add_bos_token"]?.boolValue ?? addsBOSUnlessSaid
+        let addEOS = gguf["tokenizer.ggml.add_eos_token"]?.boolValue ?? false
+        return PostProcessor(prefix: addBOS ? (bos.map { [$0] } ?? []) : [], suffix: addEOS ? (eos.map { [$0] } ?? []) : [])
     }
 }

@@ -51,17 +51,9 @@ extension Tokenizer {
             merges = MergeDerivation.merges(index: index) { [scores] in scores[$0] }
         }
 
-        // Special tokens, named by the file's ids.
-        func tokenID(_ key: String) throws(TokenizerError) -> Int? {
-            guard let v = gguf[key] else { return nil }
-            guard let n = v.intValue, n >= 0, n < tokens.count else {
-                throw TokenizerError(file: file, message: "\(key) is \(v), not a token id below \(tokens.count)")
-            }
-            return n
-        }
-        // transformers names each special token by the file's spelling and looks that up.
+        // Special tokens: transformers names each by the file's spelling at its id, and looks that up.
         func special(_ key: String) throws(TokenizerError) -> (name: String, id: Int)? {
-            guard let n = try tokenID(key) else { return nil }
+            guard let n = try ggufTokenID(gguf, key, below: tokens.count) else { return nil }
             let name = fileTokens[n]
             return id(name).map { (name, $0) }
         }
@@ -73,7 +65,7 @@ extension Tokenizer {
         let symbols = CharacterSymbols(
             vocabulary: tokens.indices.lazy.filter { index.isSingleScalar($0) || CharacterSymbols.byteToken(tokens[$0]) != nil }.map { (tokens[$0], Int32($0)) },
             byteFallback: true, fuseUnknown: true,
-            joinedBeforeMarker: CharacterSymbols.scalarsBeforeMarker(in: (0..<index.count).lazy.map { index.bytes[Int(index.starts[$0])..<Int(index.starts[$0 + 1])] }))
+            joinedBeforeMarker: CharacterSymbols.scalarsBeforeMarker(in: (0..<index.count).lazy.map(index.bytes(of:))))
         // LlamaTokenizer gives its BPE no unknown token (unknown characters without byte tokens
         // vanish); GemmaTokenizer gives it the file's.
         let unknownID = isGemma ? unk.map { Int32($0.id) } : nil
@@ -105,10 +97,7 @@ extension Tokenizer {
             add(name, special: true, createMissing: true)
         }
 
-        let addBOS = gguf["tokenizer.ggml.add_bos_token"]?.boolValue ?? true
-        let addEOS = gguf["tokenizer.ggml.add_eos_token"]?.boolValue ?? false
-        let post = PostProcessor(
-            prefix: addBOS ? (bos.map { [$0.id] } ?? []) : [], suffix: addEOS ? (eos.map { [$0.id] } ?? []) : [])
+        let post = ggufPostProcessor(gguf, bos: bos?.id, eos: eos?.id, addsBOSUnlessSaid: true)
 
         // The classes transformers hands the vocabulary to; Phi-3 swaps Llama's Metaspace for a normalizer.
         let shape: TransformersClass = isGemma ? .gemma : .llama(prefixSpace: true, legacy: false)

@@ -172,24 +172,30 @@ public final class Tokenizer: Sendable {
                 bpe.segmentEnds(of: whole, into: &state.ends)
                 var start = whole.startIndex
                 for end in state.ends {
-                    let piece = whole[start..<end]
+                    encodeCached(whole[start..<end], into: &ids, state: &state) { piece, ids, state in
+                        bpe.encode(piece, into: &ids, scratch: &state.scratch)
+                    }
                     start = end
-                    let hash = WordTable.hash(piece)
-                    if state.known.append(piece, hash: hash, to: &ids) || state.fresh.append(piece, hash: hash, to: &ids) { continue }
-                    let first = ids.count
-                    bpe.encode(piece, into: &ids, scratch: &state.scratch)
-                    if piece.count <= 64, state.fresh.count < 50_000 { state.fresh.insert(piece, hash: hash, ids: ids[first...]) }
                 }
             }
         case .unigram(let unigram):
             for piece in pieces where !piece.isEmpty {
-                let hash = WordTable.hash(piece)
-                if state.known.append(piece, hash: hash, to: &ids) || state.fresh.append(piece, hash: hash, to: &ids) { continue }
-                let first = ids.count
-                unigram.encode(piece, into: &ids)
-                if piece.count <= 64, state.fresh.count < 50_000 { state.fresh.insert(piece, hash: hash, ids: ids[first...]) }
+                encodeCached(piece, into: &ids, state: &state) { piece, ids, _ in unigram.encode(piece, into: &ids) }
             }
         }
+    }
+
+    /// The ids of `piece` from the word cache, or from `encode` (then cached when short).
+    @inline(__always)
+    private func encodeCached(
+        _ piece: ArraySlice<UInt8>, into ids: inout [Int32], state: inout EncodeState,
+        _ encode: (ArraySlice<UInt8>, inout [Int32], inout EncodeState) -> Void
+    ) {
+        let hash = WordTable.hash(piece)
+        if state.known.append(piece, hash: hash, to: &ids) || state.fresh.append(piece, hash: hash, to: &ids) { return }
+        let first = ids.count
+        encode(piece, &ids, &state)
+        if piece.count <= 64, state.fresh.count < 50_000 { state.fresh.insert(piece, hash: hash, ids: ids[first...]) }
     }
 
     /// HF `decode(ids)` (special tokens kept, no clean-up): the tokens' bytes joined and read as
@@ -206,15 +212,13 @@ public final class Tokenizer: Sendable {
     }
 
     private func decodeTokens(_ ids: [Int]) -> String {
-        guard let decoder else {
-            return ids.compactMap { id in (id >= 0 && id < tokenTexts.count) ? tokenTexts[id] : nil }.joined(separator: " ")
-        }
         if case .byteLevel = decoder {
             var bytes: [UInt8] = []
             for id in ids where id >= 0 && id < tokenBytes.count { bytes += tokenBytes[id] }
             return String(decoding: bytes, as: UTF8.self)
         }
-        return decoder.chain(ids.compactMap { id in (id >= 0 && id < tokenTexts.count) ? tokenTexts[id] : nil }).joined()
+        let tokens = ids.compactMap(vocabularyEntry)
+        return decoder.map { $0.chain(tokens).joined() } ?? tokens.joined(separator: " ")
     }
 
     /// One token as text, HF `decode([id])`: a lone byte of a multi-byte character shows as U+FFFD,

@@ -45,8 +45,7 @@ struct UnigramModel: Sendable {
         var start = 0
         while start < n {
             let scoreHere = bestScore[start]
-            let b0 = text[start]
-            let charLength = b0 < 0x80 ? 1 : b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : 2
+            let charLength = UTF8Scalar.length(text[start])
             var hasSingle = false
             var node: Int32 = 0
             var end = start

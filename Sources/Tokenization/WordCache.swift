@@ -30,23 +30,30 @@ struct WordTable: Sendable {
     @inline(__always)
     private func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
 
-    /// Appends the ids of `piece` to `out` and returns true, or returns false when it is not here.
-    func append(_ piece: ArraySlice<UInt8>, hash: UInt64, to out: inout [Int32]) -> Bool {
+    /// The slot holding `piece`, or nil.
+    private func slot(of piece: ArraySlice<UInt8>, hash: UInt64) -> Int? {
         var s = slot(hash)
         while true {
             let h = slots[3 * s]
-            if h == 0 { return false }
+            if h == 0 { return nil }
             if h == hash {
-                let b = slots[3 * s + 1], v = slots[3 * s + 2]
+                let b = slots[3 * s + 1]
                 let start = Int(b >> 32), n = Int(b & 0xFFFF_FFFF)
-                if n == piece.count, bytes[start..<(start + n)].elementsEqual(piece) {
-                    let i = Int(v >> 32)
-                    out.append(contentsOf: ids[i..<(i + Int(v & 0xFFFF_FFFF))])
-                    return true
-                }
+                if n == piece.count, bytes[start..<(start + n)].elementsEqual(piece) { return s }
             }
             s = (s + 1) & mask
         }
+    }
+
+    func contains(_ piece: ArraySlice<UInt8>, hash: UInt64) -> Bool { slot(of: piece, hash: hash) != nil }
+
+    /// Appends the ids of `piece` to `out` and returns true, or returns false when it is not here.
+    func append(_ piece: ArraySlice<UInt8>, hash: UInt64, to out: inout [Int32]) -> Bool {
+        guard let s = slot(of: piece, hash: hash) else { return false }
+        let v = slots[3 * s + 2]
+        let i = Int(v >> 32)
+        out.append(contentsOf: ids[i..<(i + Int(v & 0xFFFF_FFFF))])
+        return true
     }
 
     /// Adds a piece (not already present) and its ids.
@@ -106,10 +113,7 @@ final class WordCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         new.forEach { piece, hash, ids in
-            var scratch: [Int32] = []
-            if table.count < Self.capacity, !table.append(piece, hash: hash, to: &scratch) {
-                table.insert(piece, hash: hash, ids: ids)
-            }
+            if table.count < Self.capacity, !table.contains(piece, hash: hash) { table.insert(piece, hash: hash, ids: ids) }
         }
     }
 }

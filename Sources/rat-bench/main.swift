@@ -96,37 +96,24 @@ if arguments.contains("--versus-llamacpp") {
     let ids = benchIDs(prompt, vocabulary: model.config.vocabularySize).map(String.init).joined(separator: ",")
     let floor = try BLAS.measuredGFLOPs(size: 2048)
     print("model: \(modelPath) (\(model.architecture.family)); sgemm \(String(format: "%.0f", floor)) GFLOP/s; \(prompt) prompt ids, \(newTokens) tokens, greedy")
-    func runProcess(_ executable: String, _ args: [String]) throws -> (seconds: Double, stdout: String, status: Int32) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = args
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        let t0 = Date()
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (Date().timeIntervalSince(t0), String(decoding: data, as: UTF8.self), process.terminationStatus)
-    }
     let rat = root.appendingPathComponent(".build/release/rat").path
     var ratIDs: [Int] = []
     for attempt in 0..<2 {  // the first run warms the page cache
-        let r = try runProcess(rat, ["generate", "--model", modelPath, "--ids", ids, "--max-new-tokens", String(newTokens), "--ignore-eos",
-                                     "--threads", "2", "--json"])
-        guard r.status == 0, let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
-            let timings = object["timings"] as? [String: Double] else { print("rat generate failed (exit \(r.status))"); exit(1) }
+        var output: [String: Any]?
+        let wall = seconds {
+            output = run(rat, ["generate", "--model", modelPath, "--ids", ids, "--max-new-tokens", String(newTokens), "--ignore-eos",
+                               "--threads", "2", "--json"])
+        }
+        guard let object = output, let timings = object["timings"] as? [String: Double] else { print("rat generate failed"); exit(1) }
         ratIDs = object["generated_ids"] as? [Int] ?? []
         if attempt == 1 {
             print(String(format: "rat (whole process, load included): %.2f s for %d tokens = %.1f tokens/s (load %.2f s, prefill %.2f s, decode %.2f s = %.1f tokens/s)",
-                         r.seconds, ratIDs.count, Double(ratIDs.count) / r.seconds, timings["load_s"] ?? 0, timings["prefill_s"] ?? 0,
+                         wall, ratIDs.count, Double(ratIDs.count) / wall, timings["load_s"] ?? 0, timings["prefill_s"] ?? 0,
                          timings["decode_s"] ?? 0, timings["tokens_per_s"] ?? 0))
         }
     }
     let script = root.appendingPathComponent("tools/bench/llamacpp_generate.py").path
-    let l = try runProcess(python, [script, modelPath, ids, String(newTokens), "2"])
-    if l.status == 0, let object = try JSONSerialization.jsonObject(with: Data(l.stdout.utf8)) as? [String: Any],
-        let total = object["total_s"] as? Double, let prefill = object["prefill_s"] as? Double, let decode = object["decode_s"] as? Double
+    if let object = run(python, [script, modelPath, ids, String(newTokens), "2"]), let total = object["total_s"] as? Double, let prefill = object["prefill_s"] as? Double, let decode = object["decode_s"] as? Double
     {
         let theirs = object["ids"] as? [Int] ?? []
         let same = zip(theirs, ratIDs).prefix { $0 == $1 }.count
@@ -134,7 +121,7 @@ if arguments.contains("--versus-llamacpp") {
                      total, theirs.count, Double(theirs.count) / total, prefill, decode, Double(max(theirs.count - 1, 0)) / decode))
         print("the first \(same) of \(theirs.count) tokens are the same (llama.cpp multiplies quantized blocks with quantized activations; rat in float32)")
     } else {
-        print("llama.cpp not timed: \(python) has no llama_cpp (pip install llama-cpp-python), or it failed (exit \(l.status))")
+        print("llama.cpp not timed: \(python) has no llama_cpp (pip install llama-cpp-python), or it failed")
     }
     exit(0)
 }

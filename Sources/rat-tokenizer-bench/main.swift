@@ -48,25 +48,39 @@ struct Subject {
     let huggingFaceJSON: URL?
 }
 
+/// Runs a Python script (`python -c`) and returns its standard output, or nil when it cannot run
+/// or fails. HF's side runs on one thread, as rat's does.
+func runPython(_ script: String, _ arguments: [String]) -> Data? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = ["-c", script] + arguments
+    var penv = env
+    penv["TOKENIZERS_PARALLELISM"] = "false"
+    penv["RAYON_NUM_THREADS"] = "1"
+    process.environment = penv
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return process.terminationStatus == 0 ? data : nil
+}
+
 /// transformers' conversion of a GGUF tokenizer, saved once under the cache (it takes ~20 s).
 func convertedJSON(_ gguf: URL, name: String) -> URL? {
     let out = cache.appendingPathComponent("bench/\(name)-tokenizer.json")
     if FileManager.default.fileExists(atPath: out.path) { return out }
     try? FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
-    let convert = Process()
-    convert.executableURL = URL(fileURLWithPath: python)
-    convert.arguments = ["-c", """
+    let script = """
         import os, sys, tempfile
         from transformers import AutoTokenizer
         with tempfile.TemporaryDirectory() as d:
             os.symlink(sys.argv[1], os.path.join(d, os.path.basename(sys.argv[1])))
             tok = AutoTokenizer.from_pretrained(d, gguf_file=os.path.basename(sys.argv[1]))
             tok.backend_tokenizer.save(sys.argv[2])
-        """, gguf.path, out.path]
-    convert.standardError = FileHandle.nullDevice
-    guard (try? convert.run()) != nil else { return nil }
-    convert.waitUntilExit()
-    return convert.terminationStatus == 0 ? out : nil
+        """
+    return runPython(script, [gguf.path, out.path]) != nil ? out : nil
 }
 
 let gemma = cache.appendingPathComponent("models/gemma-3-270m-q4_k_m.gguf")
@@ -146,34 +160,18 @@ for (subject, mine) in zip(subjects, ours) {
         print("\(label) skipped (no converted tokenizer.json: needs transformers in \(python))")
         continue
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["-c", script, textFile.path, json.path]
-    var penv = env
-    penv["TOKENIZERS_PARALLELISM"] = "false"
-    penv["RAYON_NUM_THREADS"] = "1"
-    process.environment = penv
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    do {
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let load = obj["load"] as? Double, let encode = obj["encode"] as? Double, let linesTime = obj["lines"] as? Double,
-            let count = obj["count"] as? Int, let sum = obj["checksum"] as? Int
-        else {
-            print("\(label) failed (\(python) exit \(process.terminationStatus))")
-            continue
-        }
-        print(label + String(format: " load %.3f s (median of 5)   encode %6.2f MB/s one call, %6.2f MB/s per line", load, megabytes / encode, megabytes / linesTime)
-            + " (\(count) tokens, checksum \(sum))  "
-            + (count == mine.count && sum == mine.checksum ? "ids identical to rat's" : "ids DIFFER from rat's")
-            + String(format: "; rat %.1fx faster one call, %.1fx per line", encode / mine.encode, linesTime / mine.lines))
-    } catch {
-        print("\(label) skipped: cannot run \(python) (\(error))")
+    guard let data = runPython(script, [textFile.path, json.path]),
+        let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+        let load = obj["load"] as? Double, let encode = obj["encode"] as? Double, let linesTime = obj["lines"] as? Double,
+        let count = obj["count"] as? Int, let sum = obj["checksum"] as? Int
+    else {
+        print("\(label) failed or skipped (\(python) could not run the timing)")
+        continue
     }
+    print(label + String(format: " load %.3f s (median of 5)   encode %6.2f MB/s one call, %6.2f MB/s per line", load, megabytes / encode, megabytes / linesTime)
+        + " (\(count) tokens, checksum \(sum))  "
+        + (count == mine.count && sum == mine.checksum ? "ids identical to rat's" : "ids DIFFER from rat's")
+        + String(format: "; rat %.1fx faster one call, %.1fx per line", encode / mine.encode, linesTime / mine.lines))
 }
 
 // Chat templates: Qwen2's (tools, namespace, loops) on a four-message conversation, after the
@@ -201,17 +199,8 @@ t0 = time.perf_counter()
 for _ in range(500): tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True)
 print((time.perf_counter() - t0) / 500)
 """
-let templateProcess = Process()
-templateProcess.executableURL = URL(fileURLWithPath: python)
-templateProcess.arguments = ["-c", templateScript, qwen2.path]
-let templatePipe = Pipe()
-templateProcess.standardOutput = templatePipe
-templateProcess.standardError = FileHandle.nullDevice
-var hfRender: Double? = nil
-if (try? templateProcess.run()) != nil {
-    let data = templatePipe.fileHandleForReading.readDataToEndOfFile()
-    templateProcess.waitUntilExit()
-    hfRender = Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+let hfRender = runPython(templateScript, [qwen2.path]).flatMap {
+    Double(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
 }
 print(String(format: "chat template (Qwen2's, 4 messages, rendered): rat %.3f ms", renderTime * 1000)
     + (hfRender.map { String(format: ", transformers apply_chat_template %.3f ms (%.1fx)", $0 * 1000, $0 / renderTime) } ?? ", transformers not timed"))

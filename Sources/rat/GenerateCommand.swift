@@ -76,14 +76,7 @@ struct GenerateCommand: ParsableCommand {
                         repetitionPenalty: repetitionPenalty, seed: seed)
     }
 
-    @Option(parsing: .unconditional, help: "Layer whose attention is traced; negative counts from the end.")
-    var layer: Int = -1
-
-    @Option(name: .customLong("agg-heads"), help: "Combine the heads with mean or max.")
-    var aggHeads: HeadAggregation = .mean
-
-    @Option(name: .customLong("bos-token-id"), help: "Token id where paths stop (default: the tokenizer's BOS).")
-    var bosTokenID: Int?
+    @OptionGroup var traced: TracedLayerOptionGroup
 
     @OptionGroup var paths: PathOptionGroup
 
@@ -100,7 +93,7 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("give the prompt as --prompt, --prompt-file, --ids or --messages (one of them)")
         }
         guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be >= 1, got \(maxNewTokens)") }
-        guard aggHeads != .none else { throw ValidationError("--agg-heads none cannot be traced: use mean or max") }
+        guard traced.aggHeads != .none else { throw ValidationError("--agg-heads none cannot be traced: use mean or max") }
         do { try sampling.validate() } catch { throw ValidationError(error.message) }
     }
 
@@ -141,9 +134,9 @@ struct GenerateCommand: ParsableCommand {
         // A second Ctrl-C quits at once.
         let interrupt = Interrupt()
         let result = try tracer.generate(
-            promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: layer,
-            aggHeads: aggHeads, topBeam: paths.topBeam, topK: paths.topK, minAttn: paths.minAttn, lengthNorm: paths.lengthNorm,
-            stopAtBOS: !paths.noStopAtBOS, bosTokenID: bosTokenID, search: paths.search, traceFrom: traceFrom,
+            promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: traced.layer,
+            aggHeads: traced.aggHeads, topBeam: paths.topBeam, topK: paths.topK, minAttn: paths.minAttn, lengthNorm: paths.lengthNorm,
+            stopAtBOS: !paths.noStopAtBOS, bosTokenID: traced.bosTokenID, search: paths.search, traceFrom: traceFrom,
             choose: { logits, sequence in sampler.next(logits: logits, previous: sequence) },
             onToken: { id in
                 written.append(id)

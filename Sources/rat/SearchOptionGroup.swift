@@ -1,6 +1,19 @@
 import ArgumentParser
 import ReverseAttention
 
+/// Which layer of a model is traced, how its heads combine, and where paths stop: `rat trace`
+/// and `rat generate` (`rat paths` reads a matrix, `rat attention` exports any layer).
+struct TracedLayerOptionGroup: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Layer whose attention is traced; negative counts from the end.")
+    var layer: Int = -1
+
+    @Option(name: .customLong("agg-heads"), help: "Combine the heads with mean or max.")
+    var aggHeads: HeadAggregation = .mean
+
+    @Option(name: .customLong("bos-token-id"), help: "Token id where paths stop (default: the tokenizer's BOS).")
+    var bosTokenID: Int?
+}
+
 /// The path-search options every tracing command shares, with the reference's defaults.
 struct PathOptionGroup: ParsableArguments {
     @Option(name: .customLong("top-beam"), parsing: .unconditional, help: "Number of paths to keep and return (beam width).")

@@ -31,14 +31,7 @@ struct TraceCommand: ParsableCommand {
     @OptionGroup(title: "Conversations (instead of --text; the default target is the rendering's last token)")
     var chat: ChatOptionGroup
 
-    @Option(parsing: .unconditional, help: "Layer whose attention is traced; negative counts from the end.")
-    var layer: Int = -1
-
-    @Option(name: .customLong("agg-heads"), help: "Combine the heads with mean or max.")
-    var aggHeads: HeadAggregation = .mean
-
-    @Option(name: .customLong("bos-token-id"), help: "Token id where paths stop (default: the tokenizer's BOS).")
-    var bosTokenID: Int?
+    @OptionGroup var traced: TracedLayerOptionGroup
 
     @OptionGroup var search: SearchOptionGroup
 
@@ -95,14 +88,14 @@ struct TraceCommand: ParsableCommand {
         if let rendered = try chat.render(with: tracer.tokenizer) {
             (result, warnings) = try tracer.trace(
                 inputIDs: rendered.ids, targetPos: search.targetPos, attentionMask: Array(repeating: 1, count: rendered.ids.count),
-                layer: layer, topBeam: search.topBeam, topK: search.topK, minAttn: search.minAttn, aggHeads: aggHeads,
-                lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS, bosTokenID: bosTokenID, search: search.search,
+                layer: traced.layer, topBeam: search.topBeam, topK: search.topK, minAttn: search.minAttn, aggHeads: traced.aggHeads,
+                lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS, bosTokenID: traced.bosTokenID, search: search.search,
                 text: rendered.text)
         } else {
             (result, warnings) = try tracer.traceText(
-                input, targetPos: search.targetPos, layer: layer, topBeam: search.topBeam, topK: search.topK,
-                minAttn: search.minAttn, aggHeads: aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: bosTokenID, search: search.search)
+                input, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
+                minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
+                bosTokenID: traced.bosTokenID, search: search.search)
         }
         let traceTime = progress.finish()
         try TraceOutput(json: json, outputDirectory: output, svgFile: svg, openBrowser: openBrowser).emit(result, warnings: warnings)
