@@ -91,19 +91,16 @@ enum Normalizer: Sendable {
 func replacingBytes(_ pattern: [UInt8], with content: [UInt8], in bytes: [UInt8]) -> [UInt8]? {
     guard !pattern.isEmpty, bytes.count >= pattern.count else { return nil }
     var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
     var i = 0
     var changed = false
     while i < bytes.count {
         if bytes[i] == pattern[0], i + pattern.count <= bytes.count, bytes[i..<(i + pattern.count)].elementsEqual(pattern) {
-            if !changed {
-                out.reserveCapacity(bytes.count)
-                out += bytes[0..<i]
-                changed = true
-            }
             out.append(contentsOf: content)
             i += pattern.count
+            changed = true
         } else {
-            if changed { out.append(bytes[i]) }
+            out.append(bytes[i])
             i += 1
         }
     }

@@ -31,6 +31,7 @@ struct WordTable: Sendable {
     private func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
 
     /// The slot holding `piece`, or nil.
+    @inline(__always)
     private func slot(of piece: ArraySlice<UInt8>, hash: UInt64) -> Int? {
         var s = slot(hash)
         while true {
