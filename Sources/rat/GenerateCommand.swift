@@ -12,12 +12,16 @@ struct GenerateCommand: ParsableCommand {
             Decoding is greedy unless --temperature is above 0 (then --sample-top-k, --top-p, \
             --min-p and --repetition-penalty apply in transformers' order, with --seed). The traced layer's attention comes from the generation's own passes \
             (no second pass); each generated token is traced from its predecessor, whose output \
-            distribution produced it.
+            distribution produced it (--trace-from token: from the token itself). Generation stops at \
+            the end-of-sequence and end-of-turn tokens, at a --stop string, or on Ctrl-C, keeping \
+            what was written.
 
             Examples:
               rat generate --prompt "The quick brown fox" --max-new-tokens 16 --show-paths
               rat generate --prompt "Once upon a time" --temperature 0.8 --top-p 0.9 --seed 7
               rat generate --model Qwen/Qwen2-0.5B --ids 785,3974,13876 --layer 12 --json > generation.json
+              rat generate --messages chat.json --stop "Question:" --output out/gen
+              rat generate --prompt "The capital of France is" --trace-from token --max-new-tokens 4 --show-paths
             """
     )
 
