@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(name: "rat-bench-paths", dependencies: ["ReverseAttention"], path: "Sources/rat-bench-paths"),
         .executableTarget(name: "rat-tokenizer-bench", dependencies: ["Tokenization"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
-        .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime"]),
+        .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime", "CKernels"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"]),
         .testTarget(name: "ReverseAttentionTests", dependencies: ["ReverseAttention"]),

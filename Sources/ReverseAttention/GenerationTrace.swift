@@ -11,7 +11,8 @@ public struct GenerationTrace: Sendable, Encodable {
     /// One per generated token: over the prompt and the generated tokens up to it, traced from the
     /// token's predecessor position (its output distribution produced the token).
     public let traces: [TraceResult]
-    public let timings: [String: Double]
+    /// prefill_s, decode_s, search_s, tokens_per_s; a caller may add its own (the CLI adds load_s).
+    public var timings: [String: Double]
 
     enum CodingKeys: String, CodingKey {
         case promptIDs = "prompt_ids", generatedIDs = "generated_ids", text, finishReason = "finish_reason", traces, timings

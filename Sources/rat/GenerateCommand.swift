@@ -161,16 +161,12 @@ struct GenerateCommand: ParsableCommand {
             printError("page: \(page.path)")
         }
         if json {
-            var timings = result.timings
-            timings["load_s"] = load
+            // Timings with the load added (the library does not know it).
+            var withLoad = result
+            withLoad.timings["load_s"] = load
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            var data = try encoder.encode(result)
-            // Timings with the load added (the library does not know it).
-            if var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                object["timings"] = timings
-                data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            }
+            let data = try encoder.encode(withLoad)
             out.write(data)
             out.write(Data("\n".utf8))
         } else {

@@ -24,4 +24,32 @@ void rat_activation(float *x, long count, int kind);
 /// In place: a[i] *= b[i].
 void rat_mul(float *a, const float *b, long count);
 
+/// GGUF tensor types (ggml's type ids) the quantized products read.
+enum {
+    RAT_F32 = 0, RAT_F16 = 1, RAT_Q4_0 = 2, RAT_Q4_1 = 3, RAT_Q5_0 = 6, RAT_Q5_1 = 7, RAT_Q8_0 = 8,
+    RAT_Q4_K = 12, RAT_Q5_K = 13, RAT_Q6_K = 14, RAT_BF16 = 30
+};
+
+/// Elements per block of `type` (32, or 256 for the K-quants; float types in runs of 32), and
+/// the bytes such a block takes.
+int rat_quantized_block_size(int type);
+int rat_quantized_block_bytes(int type);
+
+/// out[i * ldo + r] = Σ_c W[r][c] · x[i * ldx + c] for r < rows, i < n, where W's rows are
+/// `rowBytes` apart, each `columns` elements (a whole number of blocks) of GGUF type `type`,
+/// dequantized as ggml does. For passes of a few rows: each weight row is read once per 8 rows.
+void rat_quantized_matmul(int type, const void *weights, long rowBytes, long rows, long columns,
+                          const float *x, long ldx, long n, float *out, long ldo);
+
+/// out[r * columns + c] = W[r][c] for r < rows (the same dequantization, for a tile of rows).
+void rat_dequantize_rows(int type, const void *weights, long rowBytes, long rows, long columns, float *out);
+
+/// One worker's part of a pooled job.
+typedef void (*rat_pool_task)(void *context, int worker);
+
+/// Runs task(context, w) for w in 0..<workers at once (w = 0 on the calling thread) on the
+/// process's worker pool and returns when all are done: 1. Returns 0 without running anything
+/// when the pool is busy (a nested or concurrent call) or workers < 2: the caller runs it another way.
+int rat_pool_run(int workers, rat_pool_task task, void *context);
+
 #endif

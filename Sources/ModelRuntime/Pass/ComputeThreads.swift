@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The process-wide default thread count (`--threads`); a model's own `threads` overrides it.
@@ -39,8 +40,17 @@ func parallelWorkers(_ workers: Int, _ body: (Int) -> Void) {
     }
     withoutActuallyEscaping(body) { body in
         // Callers give each worker disjoint data (or take items from a WorkQueue).
-        nonisolated(unsafe) let work = body
-        DispatchQueue.concurrentPerform(iterations: workers) { work($0) }
+        nonisolated(unsafe) var work = body
+        let pooled = withUnsafeMutablePointer(to: &work) { work in
+            rat_pool_run(Int32(workers), { context, worker in
+                context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(worker))
+            }, work)
+        }
+        // The pool is taken (a nested or concurrent call): Dispatch's threads instead.
+        if pooled == 0 {
+            nonisolated(unsafe) let shared = work
+            DispatchQueue.concurrentPerform(iterations: workers) { shared($0) }
+        }
     }
 }
 

@@ -37,6 +37,9 @@ final class ForwardPass {
     /// When too few rows to split (a generation step), each product's output columns are split
     /// over this many workers instead.
     let columnWorkers: Int
+    /// A pass of at most `StoredMatrix.rowsMax` positions multiplies the matrices in their
+    /// stored blocks (see `StoredMatrix`); longer ones convert them to float32 for BLAS.
+    let storedProducts: Bool
 
     // Activations, row-major [n][...].
     let x: FloatBuffer              // residual stream [n][hidden]
@@ -96,7 +99,10 @@ final class ForwardPass {
         let group = c.headCount / c.kvHeadCount, rows = min(n, blockRows), keys = offset + n, headDim = c.headDim
         scores = (0..<workers).map { _ in FloatBuffer(group * rows * keys) }
         groupBlock = (0..<workers).map { _ in FloatBuffer(group * rows * headDim) }
-        layerScratch = model.floatWeights.startPass() ? FloatBuffer(model.floatWeights.layerScratchCount) : nil
+        storedProducts = n <= StoredMatrix.rowsMax
+        let weights = model.floatWeights
+        let scratchCount = storedProducts ? weights.storedPassScratchCount : weights.layerScratchCount
+        layerScratch = weights.startPass() && scratchCount > 0 ? FloatBuffer(scratchCount) : nil
         var tables: [RotaryTable] = []
         rotaryTables = layers.map { layer in
             guard let spec = layer.rotary else { return nil }
@@ -135,7 +141,7 @@ final class ForwardPass {
     func run(through last: Int, captures: [Int: HeadAggregation], logits: LogitsRequest) throws(ModelError) -> PassResult {
         var kept: [AttentionCapture] = []
         for layer in 0...last {
-            let w = try model.floatWeights.layer(layer, scratch: layerScratch?.pointer)
+            let w = try model.floatWeights.layer(layer, scratch: layerScratch?.pointer, stored: storedProducts)
             // The last layer of a pass that needs nothing after its attention stops at the
             // probabilities: nothing after them can change them, so its values, attention output
             // and MLP are skipped (unless a cache must hold its values).
@@ -144,7 +150,10 @@ final class ForwardPass {
             if let capture = attention(capture: captures[layer], layer: layer, computeOutput: needsOutput) {
                 kept.append(capture)
             }
-            if needsOutput { outputAndMLP(w, layer: layer) }
+            if needsOutput {
+                outputAndMLP(w, layer: layer)
+                if storedProducts { try checkFinite(w, layer: layer) }
+            }
         }
         cache?.commit(n)
         var result = PassResult(attention: kept, logits: [], hiddenStates: [])
@@ -157,10 +166,17 @@ final class ForwardPass {
         let gain = try model.floatWeights.floats(model.source(.finalNorm))
         let bias = block.norm == .layerNorm ? try model.floatWeights.floats(model.source(.finalNormBias)) : nil
         let headSource = model.source(c.tiedEmbeddings ? .tokenEmbedding : .output)
-        // A streaming pass dequantizes the LM head for this pass only.
-        let headCount = layerScratch == nil ? 0 : try model.floatWeights.scratchCount(headSource)
-        let temporary = headCount > 0 ? FloatBuffer(headCount) : nil
-        let head = try model.floatWeights.floats(headSource, scratch: temporary?.pointer)
+        // The last position's logits, and a short pass's, read the LM head in its blocks; the rest
+        // in float32 (a streaming pass dequantizes it for this pass only).
+        let head: Matrix
+        var temporary: FloatBuffer?
+        if request == .lastPosition || storedProducts, let stored = try model.floatWeights.storedMatrix(headSource) {
+            head = .stored(stored)
+        } else {
+            let headCount = layerScratch == nil ? 0 : try model.floatWeights.scratchCount(headSource)
+            temporary = headCount > 0 ? FloatBuffer(headCount) : nil
+            head = .floats(try model.floatWeights.floats(headSource, scratch: temporary?.pointer))
+        }
         let (hidden, vocabulary) = (c.hiddenSize, c.vocabularySize)
         let rows = request == .lastPosition ? (n - 1)..<n : 0..<n
         var logits = [Float](repeating: 0, count: rows.count * vocabulary)
@@ -174,14 +190,18 @@ final class ForwardPass {
                 parallelWorkers(workers) { worker in
                     let rows = rowRanges[worker]
                     normalize(rows, x, into: xb, width: hidden, gain: gain, bias: bias)
-                    BLAS.matmulTransposedB(xb.pointer + rows.lowerBound * hidden, head, out + rows.lowerBound * vocabulary,
-                                           m: rows.count, n: vocabulary, k: hidden)
+                    product(xb.pointer + rows.lowerBound * hidden, head, into: out + rows.lowerBound * vocabulary,
+                            rows: rows.count, inputs: hidden, outputs: vocabulary, parts: columnWorkers)
                 }
             }
             if let cap = block.finalLogitSoftcap {
                 for i in 0..<logits.count { logits[i] = cap * tanh(logits[i] / cap) }
             }
         }
+        if case .stored(let m) = head, rat_all_finite(logits, logits.count) == 0, !m.allFinite() {
+            throw ModelError("\(model.weights.path): tensor \"\(m.name)\" contains NaN or infinite values")
+        }
+        withExtendedLifetime(temporary) {}
         result.logits = logits
         if request == .allPositions { result.hiddenStates = Array(xb.buffer) }
     }
@@ -204,10 +224,10 @@ final class ForwardPass {
             } else {
                 input = x
             }
-            linear(rows, input.pointer, hidden, w.required(.query), bias: w[.queryBias], into: q.pointer, qWidth)
-            linear(rows, input.pointer, hidden, w.required(.key), bias: w[.keyBias], into: keyStore + kvRow * kvWidth, kvWidth)
+            linear(rows, input.pointer, hidden, w.matrix(.query), bias: w[.queryBias], into: q.pointer, qWidth)
+            linear(rows, input.pointer, hidden, w.matrix(.key), bias: w[.keyBias], into: keyStore + kvRow * kvWidth, kvWidth)
             if values {
-                linear(rows, input.pointer, hidden, w.required(.value), bias: w[.valueBias], into: valueStore + kvRow * kvWidth, kvWidth)
+                linear(rows, input.pointer, hidden, w.matrix(.value), bias: w[.valueBias], into: valueStore + kvRow * kvWidth, kvWidth)
             }
             switch block.qkNorm {
             case .none: break
@@ -232,7 +252,7 @@ final class ForwardPass {
         let placement = block.normPlacement
         parallelWorkers(workers) { worker in
             let rows = rowRanges[worker]
-            linear(rows, attentionOut.pointer, qWidth, w.required(.attentionOutput), bias: w[.attentionOutputBias], into: xb.pointer, hidden)
+            linear(rows, attentionOut.pointer, qWidth, w.matrix(.attentionOutput), bias: w[.attentionOutputBias], into: xb.pointer, hidden)
             if placement.attentionOutput { normalize(rows, xb, into: xb, width: hidden, gain: w.required(.attentionPostNorm), bias: nil) }
             add(rows, xb, into: x, width: hidden)
             if placement.mlpInput {
@@ -242,19 +262,19 @@ final class ForwardPass {
             }
             switch block.mlp {
             case .gated(let activation, _):
-                gatedMLP(rows, input: xb.pointer, gate: w.required(.gate), up: w.required(.up), down: w.required(.down),
+                gatedMLP(rows, input: xb.pointer, gate: w.matrix(.gate), up: w.matrix(.up), down: w.matrix(.down),
                          biases: (w[.gateBias], w[.upBias], w[.downBias]), activation: activation, inner: c.intermediateSize,
                          into: xb.pointer, scratch: (gate.pointer, up.pointer))
             case .plain(let activation, _):
                 let inner = c.intermediateSize
-                linear(rows, xb.pointer, hidden, w.required(.up), bias: w[.upBias], into: up.pointer, inner)
+                linear(rows, xb.pointer, hidden, w.matrix(.up), bias: w[.upBias], into: up.pointer, inner)
                 rat_activation(up.pointer + rows.lowerBound * inner, rows.count * inner, activation.kernel)
-                linear(rows, up.pointer, inner, w.required(.down), bias: w[.downBias], into: xb.pointer, hidden)
+                linear(rows, up.pointer, inner, w.matrix(.down), bias: w[.downBias], into: xb.pointer, hidden)
             case .experts(let routing):
                 if layers[layer].routedExperts {
                     experts(rows, w, routing)
                 } else {
-                    gatedMLP(rows, input: xb.pointer, gate: w.required(.gate), up: w.required(.up), down: w.required(.down),
+                    gatedMLP(rows, input: xb.pointer, gate: w.matrix(.gate), up: w.matrix(.up), down: w.matrix(.down),
                              biases: (nil, nil, nil), activation: routing.activation, inner: c.intermediateSize,
                              into: xb.pointer, scratch: (gate.pointer, up.pointer))
                 }
@@ -267,8 +287,7 @@ final class ForwardPass {
     /// out = down(act(gate(x)) · up(x)) on `rows` (in place when `into` is the input: the
     /// products go through the scratch first).
     private func gatedMLP(
-        _ rows: Range<Int>, input: UnsafeMutablePointer<Float>, gate g: UnsafePointer<Float>, up u: UnsafePointer<Float>,
-        down d: UnsafePointer<Float>, biases: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?),
+        _ rows: Range<Int>, input: UnsafeMutablePointer<Float>, gate g: Matrix, up u: Matrix, down d: Matrix, biases: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?),
         activation: Activation, inner: Int, into output: UnsafeMutablePointer<Float>,
         scratch: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
     ) {
@@ -292,7 +311,8 @@ final class ForwardPass {
         var logits = [Float](repeating: 0, count: m * r.count)
         var chosen: [[(row: Int, weight: Float)]] = Array(repeating: [], count: r.count)
         logits.withUnsafeMutableBufferPointer { l in
-            BLAS.matmulTransposedB(xb.pointer + rows.lowerBound * hidden, w.required(.router), l.baseAddress!, m: m, n: r.count, k: hidden)
+            product(xb.pointer + rows.lowerBound * hidden, w.matrix(.router), into: l.baseAddress!, rows: m, inputs: hidden,
+                    outputs: r.count, parts: 1)
             for i in 0..<m {
                 let row = l.baseAddress! + i * r.count
                 rat_softmax_row(row, Int32(r.count), 1, nil)
@@ -312,8 +332,8 @@ final class ForwardPass {
             for (k, pick) in picks.enumerated() {
                 (gathered.pointer + k * hidden).update(from: input.pointer + pick.row * hidden, count: hidden)
             }
-            gatedMLP(0..<picks.count, input: gathered.pointer, gate: w.required(.expertGate(e)), up: w.required(.expertUp(e)),
-                     down: w.required(.expertDown(e)), biases: (nil, nil, nil), activation: r.activation, inner: inner,
+            gatedMLP(0..<picks.count, input: gathered.pointer, gate: w.matrix(.expertGate(e)), up: w.matrix(.expertUp(e)),
+                     down: w.matrix(.expertDown(e)), biases: (nil, nil, nil), activation: r.activation, inner: inner,
                      into: gathered.pointer, scratch: (gateScratch.pointer, upScratch.pointer))
             for (k, pick) in picks.enumerated() {
                 let dst = xb.pointer + (rows.lowerBound + pick.row) * hidden, src = gathered.pointer + k * hidden
@@ -432,7 +452,7 @@ final class ForwardPass {
 
     /// out[rows][outputs] = input[rows][inputs] · Wᵀ (+ b).
     private func linear(
-        _ rows: Range<Int>, _ input: UnsafePointer<Float>, _ inputs: Int, _ weight: UnsafePointer<Float>,
+        _ rows: Range<Int>, _ input: UnsafePointer<Float>, _ inputs: Int, _ weight: Matrix,
         bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, _ outputs: Int
     ) {
         let out = output + rows.lowerBound * outputs
@@ -448,14 +468,28 @@ final class ForwardPass {
     /// out[rows][outputs] = a[rows][inputs] · Wᵀ, the output columns split over `parts` workers
     /// (for passes with too few rows to split, and the last position's LM head).
     private func product(
-        _ a: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int,
+        _ a: UnsafePointer<Float>, _ weight: Matrix, into out: UnsafeMutablePointer<Float>, rows: Int,
         inputs: Int, outputs: Int, parts: Int
     ) {
         let columns = evenRanges(outputs, parts: parts)
         parallelWorkers(parts) { part in
             let cols = columns[part]
-            BLAS.matmulTransposedB(a, weight + cols.lowerBound * inputs, out + cols.lowerBound, m: rows, n: cols.count,
-                                   k: inputs, ldc: outputs)
+            switch weight {
+            case .floats(let w):
+                BLAS.matmulTransposedB(a, w + cols.lowerBound * inputs, out + cols.lowerBound, m: rows, n: cols.count,
+                                       k: inputs, ldc: outputs)
+            case .stored(let m):
+                m.multiply(a, rows: rows, outputs: cols, into: out, ldo: outputs)
+            }
+        }
+    }
+
+    /// After a layer of stored products: a non-finite residual stream is traced to the matrix
+    /// whose weights are not finite, if one is (the float32 path checks weights as it converts them).
+    private func checkFinite(_ w: LayerWeights, layer: Int) throws(ModelError) {
+        guard rat_all_finite(x.pointer, n * c.hiddenSize) == 0 else { return }
+        for (_, m) in w.stored.sorted(by: { $0.value.name < $1.value.name }) where !m.allFinite() {
+            throw ModelError("\(model.weights.path): tensor \"\(m.name)\" contains NaN or infinite values")
         }
     }
 

@@ -17,9 +17,11 @@ public enum WeightResidency: String, Sendable, CaseIterable {
     case automatic
 }
 
-/// The float32 matrices of one layer by role, ready for BLAS. Pointers stay valid for the pass.
+/// One layer's weights by role, ready for the pass: float32 pointers for BLAS, and, in a pass of
+/// a few positions, the matrices read in their stored blocks instead. Pointers stay valid for the pass.
 struct LayerWeights {
     var byRole: [TensorRole: UnsafePointer<Float>] = [:]
+    var stored: [TensorRole: StoredMatrix] = [:]
 
     subscript(_ role: TensorRole) -> UnsafePointer<Float>? { byRole[role] }
 
@@ -28,6 +30,20 @@ struct LayerWeights {
         guard let p = byRole[role] else { preconditionFailure("layer weights lack \(role), which the load checked") }
         return p
     }
+
+    /// A required matrix, in whichever form the pass has it.
+    func matrix(_ role: TensorRole) -> Matrix {
+        if let m = stored[role] { return .stored(m) }
+        return .floats(required(role))
+    }
+}
+
+/// A weight matrix `[outputs][inputs]` as a product reads it.
+enum Matrix {
+    /// Float32, row-major, for BLAS.
+    case floats(UnsafePointer<Float>)
+    /// In its file's blocks (see `StoredMatrix`).
+    case stored(StoredMatrix)
 }
 
 /// Float32 views of a model's weights. Float32 tensors are read in place from the mapped file
@@ -43,6 +59,9 @@ final class FloatWeights: @unchecked Sendable {
     let dequantizedBytes: Int
     /// Elements a pass's scratch needs to hold the converted weights of any one layer.
     let layerScratchCount: Int
+    /// The same for a pass of stored products: only what the kernel cannot read in its blocks
+    /// (usually nothing, so such a pass needs no scratch).
+    let storedPassScratchCount: Int
     private let lock = NSLock()
     private var passes = 0
     /// Float32 data of whole tensors (by name and orientation): in the mapping, or in `owned`.
@@ -59,19 +78,24 @@ final class FloatWeights: @unchecked Sendable {
         self.store = store
         self.residency = residency
         self.layerSources = layerSources
-        var total = 0, largestLayer = 0
+        var total = 0, largestLayer = 0, largestUnstored = 0
         for sources in layerSources {
-            var layer = 0
+            var layer = 0, unstored = 0
             var seen = Set<TensorKey>()
             for (_, source) in sources where seen.insert(Self.key(source)).inserted {
                 let t = try store.tensor(source.name)
-                if !Self.readsInPlace(t, source) { layer += t.elementCount }
+                if !Self.readsInPlace(t, source) {
+                    layer += t.elementCount
+                    if StoredMatrix(t, source) == nil { unstored += t.elementCount }
+                }
             }
             total += layer
             largestLayer = max(largestLayer, layer)
+            largestUnstored = max(largestUnstored, unstored)
         }
         dequantizedBytes = 4 * total
         layerScratchCount = largestLayer
+        storedPassScratchCount = largestUnstored
     }
 
     private static func key(_ s: TensorSource) -> TensorKey { TensorKey(name: s.name, transposed: s.transposed) }
@@ -123,14 +147,25 @@ final class FloatWeights: @unchecked Sendable {
 
     /// Layer `index`'s weights; `scratch` (of `layerScratchCount` elements) receives the converted
     /// ones when the pass streams, else (nil) they are converted once and kept.
-    func layer(_ index: Int, scratch: UnsafeMutablePointer<Float>?) throws(ModelError) -> LayerWeights {
+    /// With `stored`, every matrix the kernel reads in its blocks is handed over as it lies
+    /// (`StoredMatrix`) and only the rest is converted (then kept: such a pass has no scratch).
+    func layer(_ index: Int, scratch: UnsafeMutablePointer<Float>?, stored: Bool = false) throws(ModelError) -> LayerWeights {
         var next = scratch
         var converted: [TensorKey: UnsafePointer<Float>] = [:]
         var w = LayerWeights()
         for (role, source) in layerSources[index] {
-            w.byRole[role] = try floats(source, scratch: &next, converted: &converted)
+            if stored, let matrix = try storedMatrix(source) {
+                w.stored[role] = matrix
+            } else {
+                w.byRole[role] = try floats(source, scratch: &next, converted: &converted)
+            }
         }
         return w
+    }
+
+    /// `source` as the kernel reads it in its blocks, or nil when it must be converted.
+    func storedMatrix(_ source: TensorSource) throws(ModelError) -> StoredMatrix? {
+        StoredMatrix(try store.tensor(source.name), source)
     }
 
     /// One role's float32 data. With a scratch, a whole tensor that is not ready is converted there
