@@ -36,62 +36,77 @@ AVX2 static inline float horizontal_sum(__m256 v) {
 }
 
 /// Σ_j q_j · x_j of one block whose 32 integers are four lanes of eight (elements 0-7, 8-15,
-/// 16-23, 24-31).
-AVX2 static inline __m256 block_dot(__m256i q0, __m256i q1, __m256i q2, __m256i q3, const float *x) {
-    __m256 s = _mm256_mul_ps(_mm256_cvtepi32_ps(q0), _mm256_loadu_ps(x));
-    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q1), _mm256_loadu_ps(x + 8), s);
-    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q2), _mm256_loadu_ps(x + 16), s);
-    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(q3), _mm256_loadu_ps(x + 24), s);
+/// 16-23, 24-31), with the block's activations in x[0..3].
+AVX2 static inline __m256 block_dot(__m256i q0, __m256i q1, __m256i q2, __m256i q3, const __m256 *x) {
+    __m256 s = _mm256_mul_ps(_mm256_cvtepi32_ps(q0), x[0]);
+    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q1), x[1], s);
+    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q2), x[2], s);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(q3), x[3], s);
 }
 
-/// The four lanes of a 4-bit block: bytes' low nibbles are elements 0-15, high nibbles 16-31.
-#define NIBBLES(qs, q0, q1, q2, q3)                                       \
-    __m256i lo_ = widen_u8(qs), hi_ = widen_u8((qs) + 8);                  \
-    __m256i q0 = _mm256_and_si256(lo_, fifteen), q1 = _mm256_and_si256(hi_, fifteen); \
-    __m256i q2 = _mm256_srli_epi32(lo_, 4), q3 = _mm256_srli_epi32(hi_, 4)
+/// Each type's integer dot product of one block; its scale d is the block's first half float.
+/// Q4_0: d·(q - 8), low nibbles elements 0-15, high nibbles 16-31.
+AVX2 static inline __m256 dot_q4_0(const uint8_t *b, const __m256 *x) {
+    const __m256i fifteen = _mm256_set1_epi32(15), eight = _mm256_set1_epi32(8);
+    __m256i lo = widen_u8(b + 2), hi = widen_u8(b + 10);
+    return block_dot(_mm256_sub_epi32(_mm256_and_si256(lo, fifteen), eight), _mm256_sub_epi32(_mm256_and_si256(hi, fifteen), eight),
+                     _mm256_sub_epi32(_mm256_srli_epi32(lo, 4), eight), _mm256_sub_epi32(_mm256_srli_epi32(hi, 4), eight), x);
+}
+
+/// Q4_1: d·q + m (m, the second half float, goes through the block's Σ x).
+AVX2 static inline __m256 dot_q4_1(const uint8_t *b, const __m256 *x) {
+    const __m256i fifteen = _mm256_set1_epi32(15);
+    __m256i lo = widen_u8(b + 4), hi = widen_u8(b + 12);
+    return block_dot(_mm256_and_si256(lo, fifteen), _mm256_and_si256(hi, fifteen), _mm256_srli_epi32(lo, 4),
+                     _mm256_srli_epi32(hi, 4), x);
+}
+
+/// Q8_0: d·q.
+AVX2 static inline __m256 dot_q8_0(const uint8_t *b, const __m256 *x) {
+    return block_dot(widen_i8(b + 2), widen_i8(b + 10), widen_i8(b + 18), widen_i8(b + 26), x);
+}
+
+/// Rows of one type, one at a time (one sequential stream through the weights: pairs of rows
+/// ran 3x slower once the matrix no longer fit in the caches), with two accumulators, for even
+/// and odd blocks, so that consecutive blocks do not wait on each other's FMA. With OFFSET, each
+/// block also adds m·Σ x, m its second half float (Q4_1).
+#define BLOCK_STEP(DOT, OFFSET, ACC, OFF, B, I)                                                                  \
+    {                                                                                               \
+        const float *xi = x + 32 * (I);                                                             \
+        __m256 xv[4] = {_mm256_loadu_ps(xi), _mm256_loadu_ps(xi + 8), _mm256_loadu_ps(xi + 16),     \
+                        _mm256_loadu_ps(xi + 24)};                                                  \
+        ACC = _mm256_fmadd_ps(DOT(B, xv), _mm256_set1_ps(half_at(B)), ACC);                         \
+        if (OFFSET) OFF += half_at((B) + 2) * block_sums[I];                                        \
+    }
+#define ROWS(DOT, BYTES, OFFSET)                                                                    \
+    for (long r = 0; r < count; r++) {                                                              \
+        const uint8_t *b = w + r * rowBytes;                                                        \
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                              \
+        float offset0 = 0, offset1 = 0;                                                             \
+        long i = 0;                                                                                 \
+        for (; i + 1 < blocks; i += 2, b += 2 * BYTES) {                                            \
+            BLOCK_STEP(DOT, OFFSET, acc0, offset0, b, i)                                                         \
+            BLOCK_STEP(DOT, OFFSET, acc1, offset1, b + BYTES, i + 1)                                             \
+        }                                                                                           \
+        if (i < blocks) BLOCK_STEP(DOT, OFFSET, acc0, offset0, b, i)                                             \
+        out[r] = horizontal_sum(_mm256_add_ps(acc0, acc1)) + offset0 + offset1;                     \
+    }
 
 AVX2 static void rows_q4_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
-    const __m256i fifteen = _mm256_set1_epi32(15), eight = _mm256_set1_epi32(8);
-    for (long r = 0; r < count; r++) {
-        const uint8_t *b = w + r * rowBytes;
-        __m256 acc = _mm256_setzero_ps();
-        for (long i = 0; i < blocks; i++, b += 18) {
-            NIBBLES(b + 2, q0, q1, q2, q3);
-            __m256 s = block_dot(_mm256_sub_epi32(q0, eight), _mm256_sub_epi32(q1, eight), _mm256_sub_epi32(q2, eight),
-                                 _mm256_sub_epi32(q3, eight), x + 32 * i);
-            acc = _mm256_fmadd_ps(s, _mm256_set1_ps(half_at(b)), acc);
-        }
-        out[r] = horizontal_sum(acc);
-    }
+    const float *block_sums = NULL;
+    (void)block_sums;
+    ROWS(dot_q4_0, 18, 0)
 }
 
 AVX2 static void rows_q4_1(const uint8_t *w, long rowBytes, long count, long blocks, const float *x,
                            const float *block_sums, float *out) {
-    const __m256i fifteen = _mm256_set1_epi32(15);
-    for (long r = 0; r < count; r++) {
-        const uint8_t *b = w + r * rowBytes;
-        __m256 acc = _mm256_setzero_ps();
-        float offsets = 0;
-        for (long i = 0; i < blocks; i++, b += 20) {
-            NIBBLES(b + 4, q0, q1, q2, q3);
-            __m256 s = block_dot(q0, q1, q2, q3, x + 32 * i);
-            acc = _mm256_fmadd_ps(s, _mm256_set1_ps(half_at(b)), acc);
-            offsets += half_at(b + 2) * block_sums[i];
-        }
-        out[r] = horizontal_sum(acc) + offsets;
-    }
+    ROWS(dot_q4_1, 20, 1)
 }
 
 AVX2 static void rows_q8_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
-    for (long r = 0; r < count; r++) {
-        const uint8_t *b = w + r * rowBytes;
-        __m256 acc = _mm256_setzero_ps();
-        for (long i = 0; i < blocks; i++, b += 34) {
-            __m256 s = block_dot(widen_i8(b + 2), widen_i8(b + 10), widen_i8(b + 18), widen_i8(b + 26), x + 32 * i);
-            acc = _mm256_fmadd_ps(s, _mm256_set1_ps(half_at(b)), acc);
-        }
-        out[r] = horizontal_sum(acc);
-    }
+    const float *block_sums = NULL;
+    (void)block_sums;
+    ROWS(dot_q8_0, 34, 0)
 }
 
 int rat_quantized_rows_avx2(int type, const void *weights, long rowBytes, long rows, long columns,

@@ -44,6 +44,12 @@ void rat_quantized_matmul(int type, const void *weights, long rowBytes, long row
 /// out[r * columns + c] = W[r][c] for r < rows (the same dequantization, for a tile of rows).
 void rat_dequantize_rows(int type, const void *weights, long rowBytes, long rows, long columns, float *out);
 
+/// A generation step's attention products for one head group, without BLAS's packing:
+/// scores[i * keys + j] = Σ_d q[i * dims + d] · k[j * ldk + d] (i < m), and
+/// out[i * dims + d] = Σ_j p[i * keys + j] · v[j * ldv + d].
+void rat_small_qk(const float *q, int m, int dims, const float *k, long ldk, int keys, float *scores);
+void rat_small_pv(const float *p, int m, int keys, const float *v, long ldv, int dims, float *out);
+
 /// One worker's part of a pooled job.
 typedef void (*rat_pool_task)(void *context, int worker);
 

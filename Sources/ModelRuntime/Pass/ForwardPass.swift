@@ -97,8 +97,10 @@ final class ForwardPass {
         gate = FloatBuffer(n * inner)
         up = FloatBuffer(n * inner)
         let group = c.headCount / c.kvHeadCount, rows = min(n, blockRows), keys = offset + n, headDim = c.headDim
-        scores = (0..<workers).map { _ in FloatBuffer(group * rows * keys) }
-        groupBlock = (0..<workers).map { _ in FloatBuffer(group * rows * headDim) }
+        // A generation step's attention splits its heads over every thread (see `attention`).
+        let attentionWorkers = max(workers, columnWorkers)
+        scores = (0..<attentionWorkers).map { _ in FloatBuffer(group * rows * keys) }
+        groupBlock = (0..<attentionWorkers).map { _ in FloatBuffer(group * rows * headDim) }
         storedProducts = n <= StoredMatrix.rowsMax
         let weights = model.floatWeights
         let scratchCount = storedProducts ? weights.storedPassScratchCount : weights.layerScratchCount
@@ -224,11 +226,15 @@ final class ForwardPass {
             } else {
                 input = x
             }
-            linear(rows, input.pointer, hidden, w.matrix(.query), bias: w[.queryBias], into: q.pointer, qWidth)
-            linear(rows, input.pointer, hidden, w.matrix(.key), bias: w[.keyBias], into: keyStore + kvRow * kvWidth, kvWidth)
+            var projections = [
+                Projection(weight: w.matrix(.query), bias: w[.queryBias], output: q.pointer, outputs: qWidth),
+                Projection(weight: w.matrix(.key), bias: w[.keyBias], output: keyStore + kvRow * kvWidth, outputs: kvWidth),
+            ]
             if values {
-                linear(rows, input.pointer, hidden, w.matrix(.value), bias: w[.valueBias], into: valueStore + kvRow * kvWidth, kvWidth)
+                projections.append(Projection(weight: w.matrix(.value), bias: w[.valueBias], output: valueStore + kvRow * kvWidth,
+                                              outputs: kvWidth))
             }
+            linear(rows, input.pointer, hidden, projections)
             switch block.qkNorm {
             case .none: break
             case .perHead:
@@ -292,8 +298,8 @@ final class ForwardPass {
         scratch: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
     ) {
         let hidden = c.hiddenSize
-        linear(rows, input, hidden, g, bias: biases.0, into: scratch.0, inner)
-        linear(rows, input, hidden, u, bias: biases.1, into: scratch.1, inner)
+        linear(rows, input, hidden, [Projection(weight: g, bias: biases.0, output: scratch.0, outputs: inner),
+                                     Projection(weight: u, bias: biases.1, output: scratch.1, outputs: inner)])
         let gateRows = scratch.0 + rows.lowerBound * inner, upRows = scratch.1 + rows.lowerBound * inner
         if activation == .silu {
             rat_silu_mul(gateRows, upRows, rows.count * inner)
@@ -348,15 +354,23 @@ final class ForwardPass {
         var kept: [Float] = []
         if let capture { kept = [Float](repeating: 0, count: (capture == .none ? c.headCount : 1) * n * total) }
         let blocks = stride(from: 0, to: n, by: blockRows).map { $0..<min($0 + blockRows, n) }.reversed() as [Range<Int>]
-        let queue = WorkQueue(count: blocks.count)
+        // Items are blocks of rows with all their heads; a pass with fewer blocks than threads (a
+        // generation step) splits each block's key/value heads instead, unless the layer is
+        // captured (its heads add into the same captured rows).
+        let threads = scores.count
+        let splitHeads = capture == nil && blocks.count < threads && c.kvHeadCount > 1
+        let items: [(rows: Range<Int>, heads: Range<Int>)] = blocks.flatMap { block in
+            splitHeads ? (0..<c.kvHeadCount).map { (block, $0..<($0 + 1)) } : [(block, 0..<c.kvHeadCount)]
+        }
+        let queue = WorkQueue(count: items.count)
         kept.withUnsafeMutableBufferPointer { kept in
             keyMask.withUnsafeBufferPointer { mask in
                 let keep = mask.isEmpty ? nil : mask.baseAddress
                 let keptBase = kept.baseAddress
-                parallelWorkers(workers) { worker in
+                parallelWorkers(min(threads, items.count)) { worker in
                     while let item = queue.next() {
-                        attentionBlock(blocks[item], layer: layer, worker: worker, keep: keep, capture: capture, kept: keptBase,
-                                       computeOutput: computeOutput)
+                        attentionBlock(items[item].rows, kvHeads: items[item].heads, layer: layer, worker: worker, keep: keep,
+                                       capture: capture, kept: keptBase, computeOutput: computeOutput)
                     }
                 }
             }
@@ -372,7 +386,7 @@ final class ForwardPass {
     /// soft-capped, masked (causal, window, padding), softmaxed in float32 as transformers' eager
     /// attention does, then out = P V.
     private func attentionBlock(
-        _ block: Range<Int>, layer: Int, worker: Int, keep: UnsafePointer<UInt8>?, capture: HeadAggregation?,
+        _ block: Range<Int>, kvHeads: Range<Int>, layer: Int, worker: Int, keep: UnsafePointer<UInt8>?, capture: HeadAggregation?,
         kept: UnsafeMutablePointer<Float>?, computeOutput: Bool
     ) {
         let hd = c.headDim, heads = c.headCount, group = c.headCount / c.kvHeadCount
@@ -383,7 +397,9 @@ final class ForwardPass {
         let keyStart = window.map { max(0, offset + r0 - $0 + 1) } ?? 0, width = keys - keyStart
         let keyStore = self.keys(layer), valueStore = values(layer)
         let s = scores[worker].pointer, stacked = groupBlock[worker].pointer
-        for kvHead in 0..<c.kvHeadCount {
+        // Few stacked rows (a generation step): products without BLAS's packing.
+        let small = group * rows <= 8
+        for kvHead in kvHeads {
             // stacked[(g · rows + r)][hd] = Q[r0 + r, head kvHead · group + g]
             for g in 0..<group {
                 let head = kvHead * group + g
@@ -392,8 +408,13 @@ final class ForwardPass {
                 }
             }
             // scores[group · rows][width] = stacked · K[keyStart..<keys, kvHead]ᵀ (column j is key keyStart + j)
-            BLAS.matmulTransposedB(stacked, keyStore + keyStart * kvStride + kvHead * hd, s, m: group * rows, n: width, k: hd,
-                                   lda: hd, ldb: kvStride, ldc: width)
+            if small {
+                rat_small_qk(stacked, Int32(group * rows), Int32(hd), keyStore + keyStart * kvStride + kvHead * hd, kvStride,
+                             Int32(width), s)
+            } else {
+                BLAS.matmulTransposedB(stacked, keyStore + keyStart * kvStride + kvHead * hd, s, m: group * rows, n: width, k: hd,
+                                       lda: hd, ldb: kvStride, ldc: width)
+            }
             for r in 0..<rows {
                 let position = offset + r0 + r
                 let first = window.map { max(0, position - $0 + 1) } ?? 0
@@ -430,8 +451,13 @@ final class ForwardPass {
             }
             guard computeOutput else { continue }
             // stacked[group · rows][hd] = P · V[keyStart..<keys, kvHead], then back into the heads' columns.
-            BLAS.matmul(s, valueStore + keyStart * kvStride + kvHead * hd, stacked, m: group * rows, n: hd, k: width,
-                        lda: width, ldb: kvStride, ldc: hd)
+            if small {
+                rat_small_pv(s, Int32(group * rows), Int32(width), valueStore + keyStart * kvStride + kvHead * hd, kvStride,
+                             Int32(hd), stacked)
+            } else {
+                BLAS.matmul(s, valueStore + keyStart * kvStride + kvHead * hd, stacked, m: group * rows, n: hd, k: width,
+                            lda: width, ldb: kvStride, ldc: hd)
+            }
             for g in 0..<group {
                 let head = kvHead * group + g
                 for r in 0..<rows {
@@ -455,13 +481,37 @@ final class ForwardPass {
         _ rows: Range<Int>, _ input: UnsafePointer<Float>, _ inputs: Int, _ weight: Matrix,
         bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, _ outputs: Int
     ) {
-        let out = output + rows.lowerBound * outputs
-        product(input + rows.lowerBound * inputs, weight, into: out, rows: rows.count, inputs: inputs, outputs: outputs,
-                parts: outputs >= 512 ? columnWorkers : 1)
-        guard let bias else { return }
-        for r in 0..<rows.count {
-            let row = out + r * outputs
-            for j in 0..<outputs { row[j] += bias[j] }
+        linear(rows, input, inputs, [Projection(weight: weight, bias: bias, output: output, outputs: outputs)])
+    }
+
+    /// One projection of a shared input: out[rows][outputs] = input[rows][inputs] · Wᵀ (+ b).
+    struct Projection {
+        let weight: Matrix
+        let bias: UnsafePointer<Float>?
+        let output: UnsafeMutablePointer<Float>
+        let outputs: Int
+    }
+
+    /// Projections of the same input (q, k and v; gate and up). When the outputs are split over
+    /// workers (a pass of few rows), every worker takes its share of each projection in one
+    /// parallel region: the narrow ones (k, v) are split too, and the workers meet once.
+    private func linear(_ rows: Range<Int>, _ input: UnsafePointer<Float>, _ inputs: Int, _ projections: [Projection]) {
+        let a = input + rows.lowerBound * inputs, parts = columnWorkers
+        parallelWorkers(parts) { part in
+            for p in projections {
+                let columns = (p.outputs * part / parts)..<(p.outputs * (part + 1) / parts)
+                if !columns.isEmpty {
+                    product(a, p.weight, into: p.output + rows.lowerBound * p.outputs, rows: rows.count, inputs: inputs,
+                            outputs: p.outputs, columns: columns)
+                }
+            }
+        }
+        for p in projections {
+            guard let bias = p.bias else { continue }
+            for r in rows {
+                let row = p.output + r * p.outputs
+                for j in 0..<p.outputs { row[j] += bias[j] }
+            }
         }
     }
 
@@ -473,14 +523,21 @@ final class ForwardPass {
     ) {
         let columns = evenRanges(outputs, parts: parts)
         parallelWorkers(parts) { part in
-            let cols = columns[part]
-            switch weight {
-            case .floats(let w):
-                BLAS.matmulTransposedB(a, w + cols.lowerBound * inputs, out + cols.lowerBound, m: rows, n: cols.count,
-                                       k: inputs, ldc: outputs)
-            case .stored(let m):
-                m.multiply(a, rows: rows, outputs: cols, into: out, ldo: outputs)
-            }
+            product(a, weight, into: out, rows: rows, inputs: inputs, outputs: outputs, columns: columns[part])
+        }
+    }
+
+    /// Output columns `columns` of out[rows][outputs] = a[rows][inputs] · Wᵀ, on this thread.
+    private func product(
+        _ a: UnsafePointer<Float>, _ weight: Matrix, into out: UnsafeMutablePointer<Float>, rows: Int,
+        inputs: Int, outputs: Int, columns cols: Range<Int>
+    ) {
+        switch weight {
+        case .floats(let w):
+            BLAS.matmulTransposedB(a, w + cols.lowerBound * inputs, out + cols.lowerBound, m: rows, n: cols.count,
+                                   k: inputs, ldc: outputs)
+        case .stored(let m):
+            m.multiply(a, rows: rows, outputs: cols, into: out, ldo: outputs)
         }
     }
 
