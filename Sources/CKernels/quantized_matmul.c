@@ -235,15 +235,15 @@ static ALWAYS_INLINE void rows_times_any(int type, const uint8_t *w, long rowByt
 
 /// One activation row in the 32-element block types, by hand in AVX2 (quantized_rows_avx2.c):
 /// 1 when done, 0 when the CPU or the type needs the generic kernel.
-int rat_quantized_rows_avx2(int type, const void *weights, long rowBytes, long rows, long columns,
+int rat_quantized_rows_avx2(int isa, int type, const void *weights, long rowBytes, long rows, long columns,
                             const float *x, float *out);
 
 #define RATE(TYPE) rows_times_any(TYPE, w, rowBytes, rows, columns, x, ldx, n, out, ldo); break
 
 RAT_QCLONES
-void rat_quantized_matmul(int type, const void *weights, long rowBytes, long rows, long columns,
-                          const float *x, long ldx, long n, float *out, long ldo) {
-    if (n == 1 && rat_quantized_rows_avx2(type, weights, rowBytes, rows, columns, x, out)) return;
+void rat_quantized_matmul_isa(int isa, int type, const void *weights, long rowBytes, long rows, long columns,
+                              const float *x, long ldx, long n, float *out, long ldo) {
+    if (n == 1 && rat_quantized_rows_avx2(isa, type, weights, rowBytes, rows, columns, x, out)) return;
     const uint8_t *w = (const uint8_t *)weights;
     switch (type) {
     case RAT_Q4_0: RATE(RAT_Q4_0);
@@ -258,6 +258,11 @@ void rat_quantized_matmul(int type, const void *weights, long rowBytes, long row
     case RAT_BF16: RATE(RAT_BF16);
     default: RATE(RAT_F32);
     }
+}
+
+void rat_quantized_matmul(int type, const void *weights, long rowBytes, long rows, long columns,
+                          const float *x, long ldx, long n, float *out, long ldo) {
+    rat_quantized_matmul_isa(RAT_ISA_AVX512, type, weights, rowBytes, rows, columns, x, ldx, n, out, ldo);
 }
 
 int rat_quantized_block_size(int type) { return block_size(type); }

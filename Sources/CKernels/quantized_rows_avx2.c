@@ -1,5 +1,5 @@
 // Hand-written AVX2 products of one activation row with weight rows in 32-element block types
-// (Q4_0, Q4_1, Q8_0): a generation step's products. Each block's integers widen straight from
+// (Q4_0, Q4_1, Q8_0), and in AVX-512 where the CPU has it: a generation step's products. Each block's integers widen straight from
 // memory to 32-bit lanes (vpmovzxbd / vpmovsxbd), and the block scale multiplies the block's dot
 // product once instead of every weight: Σ_j (d·q_j + m)·x_j = d·Σ_j q_j·x_j + m·Σ_j x_j, with
 // Σ_j x_j per block computed once per product. 1.4-1.9x the generic kernel here (Q5_0's fifth
@@ -109,14 +109,161 @@ AVX2 static void rows_q8_0(const uint8_t *w, long rowBytes, long count, long blo
     ROWS(dot_q8_0, 34, 0)
 }
 
-int rat_quantized_rows_avx2(int type, const void *weights, long rowBytes, long rows, long columns,
+/// AVX-512 (Zen 4, recent Intel): a whole 16-byte run of nibbles widens to one register of
+/// sixteen 32-bit lanes, whose low nibbles are elements 0-15 and high nibbles 16-31, so a block
+/// takes half the instructions.
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+
+AVX512 static inline __m512 dot16x2(__m512i q0, __m512i q1, const float *x) {
+    __m512 s = _mm512_mul_ps(_mm512_cvtepi32_ps(q0), _mm512_loadu_ps(x));
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(q1), _mm512_loadu_ps(x + 16), s);
+}
+
+AVX512 static inline __m512 dot512_q4_0(const uint8_t *b, const float *x) {
+    const __m512i fifteen = _mm512_set1_epi32(15), eight = _mm512_set1_epi32(8);
+    __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(b + 2)));
+    return dot16x2(_mm512_sub_epi32(_mm512_and_si512(v, fifteen), eight), _mm512_sub_epi32(_mm512_srli_epi32(v, 4), eight), x);
+}
+
+AVX512 static inline __m512 dot512_q4_1(const uint8_t *b, const float *x) {
+    const __m512i fifteen = _mm512_set1_epi32(15);
+    __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(b + 4)));
+    return dot16x2(_mm512_and_si512(v, fifteen), _mm512_srli_epi32(v, 4), x);
+}
+
+AVX512 static inline __m512 dot512_q8_0(const uint8_t *b, const float *x) {
+    return dot16x2(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 2))),
+                   _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 18))), x);
+}
+
+#define STEP512(DOT, OFFSET, ACC, OFF, B, I)                                                        \
+    {                                                                                               \
+        ACC = _mm512_fmadd_ps(DOT(B, x + 32 * (I)), _mm512_set1_ps(half_at(B)), ACC);              \
+        if (OFFSET) OFF += half_at((B) + 2) * block_sums[I];                                        \
+    }
+#define ROWS512(DOT, BYTES, OFFSET)                                                                 \
+    for (long r = 0; r < count; r++) {                                                              \
+        const uint8_t *b = w + r * rowBytes;                                                        \
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();                              \
+        float offset0 = 0, offset1 = 0;                                                             \
+        long i = 0;                                                                                 \
+        for (; i + 1 < blocks; i += 2, b += 2 * BYTES) {                                            \
+            STEP512(DOT, OFFSET, acc0, offset0, b, i)                                               \
+            STEP512(DOT, OFFSET, acc1, offset1, b + BYTES, i + 1)                                   \
+        }                                                                                           \
+        if (i < blocks) STEP512(DOT, OFFSET, acc0, offset0, b, i)                                   \
+        out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + offset0 + offset1;               \
+    }
+
+AVX512 static void rows512_q4_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
+    const float *block_sums = NULL;
+    (void)block_sums;
+    ROWS512(dot512_q4_0, 18, 0)
+}
+
+AVX512 static void rows512_q4_1(const uint8_t *w, long rowBytes, long count, long blocks, const float *x,
+                                const float *block_sums, float *out) {
+    ROWS512(dot512_q4_1, 20, 1)
+}
+
+AVX512 static void rows512_q8_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
+    const float *block_sums = NULL;
+    (void)block_sums;
+    ROWS512(dot512_q8_0, 34, 0)
+}
+
+/// Q5_0 in AVX-512: the fifth bits of elements 0-15 and 16-31 are the two halves of the block's
+/// 32-bit qh, which are lane masks as they stand.
+AVX512 static void rows512_q5_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
+    const __m512i fifteen = _mm512_set1_epi32(15), sixteen = _mm512_set1_epi32(16);
+    for (long r = 0; r < count; r++) {
+        const uint8_t *b = w + r * rowBytes;
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+        for (long i = 0; i < blocks; i++, b += 22) {
+            uint32_t qh;
+            memcpy(&qh, b + 2, 4);
+            __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(b + 6)));
+            __m512i lo = _mm512_and_si512(v, fifteen), hi = _mm512_srli_epi32(v, 4);
+            lo = _mm512_sub_epi32(_mm512_mask_or_epi32(lo, (__mmask16)(qh & 0xFFFF), lo, sixteen), sixteen);
+            hi = _mm512_sub_epi32(_mm512_mask_or_epi32(hi, (__mmask16)(qh >> 16), hi, sixteen), sixteen);
+            __m512 d = _mm512_set1_ps(half_at(b));
+            if (i & 1) acc1 = _mm512_fmadd_ps(dot16x2(lo, hi, x + 32 * i), d, acc1);
+            else acc0 = _mm512_fmadd_ps(dot16x2(lo, hi, x + 32 * i), d, acc0);
+        }
+        out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+    }
+}
+
+/// Q4_K in AVX-512: each 256-element block is four pairs of 32-element sub-blocks sharing 32
+/// bytes (low nibbles the first, high nibbles the second), each sub-block with a 6-bit scale and
+/// min: Σ (d·sc·q - dmin·m)·x = d·sc·Σ q·x - dmin·m·Σ x, with Σ x per 32 elements precomputed.
+AVX512 static void rows512_q4_k(const uint8_t *w, long rowBytes, long count, long blocks, const float *x,
+                                const float *block_sums, float *out) {
+    const __m512i fifteen = _mm512_set1_epi32(15);
+    for (long r = 0; r < count; r++) {
+        const uint8_t *b = w + r * rowBytes;
+        __m512 acc = _mm512_setzero_ps();
+        float mins = 0;
+        for (long i = 0; i < blocks; i++, b += 144) {
+            const float d = half_at(b), dmin = half_at(b + 2);
+            const uint8_t *scales = b + 4, *q = b + 16;
+            const float *xb = x + 256 * i;
+            for (int pair = 0; pair < 4; pair++, q += 32) {
+                uint8_t sc0, m0, sc1, m1;
+                int j = 2 * pair;
+                if (j < 4) {
+                    sc0 = scales[j] & 63; m0 = scales[j + 4] & 63;
+                    sc1 = scales[j + 1] & 63; m1 = scales[j + 5] & 63;
+                } else {
+                    sc0 = (scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4); m0 = (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4);
+                    sc1 = (scales[j + 5] & 0xF) | ((scales[j - 3] >> 6) << 4); m1 = (scales[j + 5] >> 4) | ((scales[j + 1] >> 6) << 4);
+                }
+                __m512i v0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)q));
+                __m512i v1 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + 16)));
+                const float *xs = xb + 64 * pair;
+                __m512 first = dot16x2(_mm512_and_si512(v0, fifteen), _mm512_and_si512(v1, fifteen), xs);
+                __m512 second = dot16x2(_mm512_srli_epi32(v0, 4), _mm512_srli_epi32(v1, 4), xs + 32);
+                acc = _mm512_fmadd_ps(first, _mm512_set1_ps(d * sc0), acc);
+                acc = _mm512_fmadd_ps(second, _mm512_set1_ps(d * sc1), acc);
+                mins += dmin * m0 * block_sums[8 * i + j] + dmin * m1 * block_sums[8 * i + j + 1];
+            }
+        }
+        out[r] = _mm512_reduce_add_ps(acc) - mins;
+    }
+}
+
+int rat_quantized_isa(void) {
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c")) return RAT_ISA_GENERIC;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        return RAT_ISA_AVX512;
+    return RAT_ISA_AVX2;
+}
+
+int rat_quantized_rows_avx2(int isa, int type, const void *weights, long rowBytes, long rows, long columns,
                             const float *x, float *out) {
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c")) return 0;
+    if (isa > rat_quantized_isa()) isa = rat_quantized_isa();
+    if (isa < RAT_ISA_AVX2) return 0;
     const uint8_t *w = (const uint8_t *)weights;
     const long blocks = columns / 32;
+    const int wide = isa >= RAT_ISA_AVX512;
     switch (type) {
-    case RAT_Q4_0: rows_q4_0(w, rowBytes, rows, blocks, x, out); return 1;
-    case RAT_Q8_0: rows_q8_0(w, rowBytes, rows, blocks, x, out); return 1;
+    case RAT_Q4_0: (wide ? rows512_q4_0 : rows_q4_0)(w, rowBytes, rows, blocks, x, out); return 1;
+    case RAT_Q8_0: (wide ? rows512_q8_0 : rows_q8_0)(w, rowBytes, rows, blocks, x, out); return 1;
+    case RAT_Q5_0:
+        if (!wide) return 0;  // a fifth bit per lane costs AVX2 more than the generic kernel saves
+        rows512_q5_0(w, rowBytes, rows, blocks, x, out);
+        return 1;
+    case RAT_Q4_K: {
+        if (!wide || blocks * 32 > 16384 || columns % 256 != 0) return 0;
+        float sums[512];
+        for (long i = 0; i < blocks; i++) {
+            float t = 0;
+            for (int j = 0; j < 32; j++) t += x[32 * i + j];
+            sums[i] = t;
+        }
+        rows512_q4_k(w, rowBytes, rows, columns / 256, x, sums, out);
+        return 1;
+    }
     case RAT_Q4_1: {
         // Σ x of each block, on the stack: rows up to 16,384 elements (wider ones: the generic kernel).
         enum { BLOCKS_MAX = 512 };
@@ -127,15 +274,18 @@ int rat_quantized_rows_avx2(int type, const void *weights, long rowBytes, long r
             for (int j = 0; j < 32; j++) s += x[32 * i + j];
             sums[i] = s;
         }
-        rows_q4_1(w, rowBytes, rows, blocks, x, sums, out);
+        (wide ? rows512_q4_1 : rows_q4_1)(w, rowBytes, rows, blocks, x, sums, out);
         return 1;
     }
     default: return 0;
     }
 }
 #else
-int rat_quantized_rows_avx2(int type, const void *weights, long rowBytes, long rows, long columns,
+int rat_quantized_isa(void) { return RAT_ISA_GENERIC; }
+
+int rat_quantized_rows_avx2(int isa, int type, const void *weights, long rowBytes, long rows, long columns,
                             const float *x, float *out) {
+    (void)isa;
     (void)type; (void)weights; (void)rowBytes; (void)rows; (void)columns; (void)x; (void)out;
     return 0;
 }

@@ -99,11 +99,9 @@ if arguments.contains("--versus-llamacpp") {
     let rat = root.appendingPathComponent(".build/release/rat").path
     var ratIDs: [Int] = []
     for attempt in 0..<2 {  // the first run warms the page cache
-        var output: [String: Any]?
-        let wall = seconds {
-            output = run(rat, ["generate", "--model", modelPath, "--ids", ids, "--max-new-tokens", String(newTokens), "--ignore-eos",
-                               "--threads", "2", "--json"])
-        }
+        var wall = 0.0
+        let output = run(rat, ["generate", "--model", modelPath, "--ids", ids, "--max-new-tokens", String(newTokens), "--ignore-eos",
+                               "--threads", "2", "--json"], wall: { wall = $0 })
         guard let object = output, let timings = object["timings"] as? [String: Double] else { print("rat generate failed"); exit(1) }
         ratIDs = object["generated_ids"] as? [Int] ?? []
         if attempt == 1 {
@@ -161,7 +159,9 @@ if let single = option("--single").flatMap(Int.init) {
     exit(0)
 }
 
-func run(_ executable: String, _ args: [String], environment: [String: String]? = nil) -> [String: Any]? {
+/// Runs a child and returns the JSON object on its last output line; `wall` receives the time from
+/// launch to exit (reading its output included, parsing it not).
+func run(_ executable: String, _ args: [String], environment: [String: String]? = nil, wall: ((Double) -> Void)? = nil) -> [String: Any]? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = args
@@ -169,9 +169,11 @@ func run(_ executable: String, _ args: [String], environment: [String: String]? 
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
+    let launched = DispatchTime.now().uptimeNanoseconds
     guard (try? process.run()) != nil else { return nil }
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    wall?(Double(DispatchTime.now().uptimeNanoseconds - launched) / 1e9)
     let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
     return (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
 }

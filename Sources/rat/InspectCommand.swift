@@ -51,7 +51,7 @@ struct InspectCommand: ParsableCommand {
             }
         }
         let mib = String(format: "%.0f MiB", Double(lm.dequantizedWeightBytes) / 1_048_576)
-        print("float32 copy:  \(lm.dequantizedWeightBytes == 0 ? "none needed (float32 weights are read in place)" : "\(mib) of dequantized layer weights, \(lm.keepsDequantizedWeights ? "streamed on the first pass, kept from the second" : "streamed one layer at a time (more than a quarter of memory)")")")
+        print("float32 copy:  \(lm.dequantizedWeightBytes == 0 ? "none needed (float32 weights are read in place)" : "\(mib) of dequantized layer weights, \(lm.keepsDequantizedWeights ? "streamed on the first pass, kept from the second" : "streamed one layer at a time (more than a quarter of memory)")"); passes of up to \(CausalLanguageModel.storedPassPositions) positions read the stored blocks in place")
         print("BLAS:          \(BLAS.description)")
     }
 }

@@ -23,11 +23,14 @@ import Testing
         let rowBytes = columns / info.type.blockSize * info.type.bytesPerBlock
         #expect(Int(rat_quantized_block_bytes(type)) * columns / Int(rat_quantized_block_size(type)) == rowBytes)
         var generator = SystemRandomNumberGenerator()
+        // Every instruction set this CPU has (a hand-written path for some types; the generic kernel for the rest).
+        let isas = (0...Int(rat_quantized_isa())).map { Int32($0) }
         for n in [1, 2, 3, 8, 9, 17] {
+          for isa in n == 1 ? isas : [Int32(RAT_ISA_GENERIC)] {
             let x = (0..<(n * columns)).map { _ in Float.random(in: -2...2, using: &generator) }
             var out = [Float](repeating: .nan, count: n * rows)
             let data = file.data(of: info)
-            rat_quantized_matmul(type, data.baseAddress!, rowBytes, rows, columns, x, columns, n, &out, rows)
+            rat_quantized_matmul_isa(isa, type, data.baseAddress!, rowBytes, rows, columns, x, columns, n, &out, rows)
             for i in 0..<n {
                 for r in 0..<rows {
                     var exact = 0.0, magnitude = 0.0
@@ -37,9 +40,10 @@ import Testing
                         magnitude += abs(term)
                     }
                     let error = abs(Double(out[i * rows + r]) - exact) / max(magnitude, 1e-30)
-                    #expect(error < 1e-5, "\(name): row \(r) of \(n) activation rows: \(out[i * rows + r]) against \(exact)")
+                    #expect(error < 1e-5, "\(name), instruction set \(isa): row \(r) of \(n) activation rows: \(out[i * rows + r]) against \(exact)")
                 }
             }
+          }
         }
         // The tile dequantization the kernel shares equals gguf-py's.
         var tile = [Float](repeating: .nan, count: rows * columns)

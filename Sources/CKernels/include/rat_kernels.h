@@ -41,6 +41,14 @@ int rat_quantized_block_bytes(int type);
 void rat_quantized_matmul(int type, const void *weights, long rowBytes, long rows, long columns,
                           const float *x, long ldx, long n, float *out, long ldo);
 
+/// The instruction sets the hand-written one-row products use (`rat_quantized_isa`: the best
+/// this CPU has). `rat_quantized_matmul_isa` is `rat_quantized_matmul` with at most `isa`, so
+/// that tests check every path on one machine.
+enum { RAT_ISA_GENERIC = 0, RAT_ISA_AVX2 = 1, RAT_ISA_AVX512 = 2 };
+int rat_quantized_isa(void);
+void rat_quantized_matmul_isa(int isa, int type, const void *weights, long rowBytes, long rows, long columns,
+                              const float *x, long ldx, long n, float *out, long ldo);
+
 /// out[r * columns + c] = W[r][c] for r < rows (the same dequantization, for a tile of rows).
 void rat_dequantize_rows(int type, const void *weights, long rowBytes, long rows, long columns, float *out);
 

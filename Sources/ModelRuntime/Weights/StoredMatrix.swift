@@ -63,3 +63,8 @@ extension StoredMatrix {
     /// per 8 activation rows there, so beyond a few the float32 copy and BLAS are faster.
     static let rowsMax = 8
 }
+
+extension CausalLanguageModel {
+    /// Passes of at most this many positions multiply the weights in their stored blocks.
+    public static var storedPassPositions: Int { StoredMatrix.rowsMax }
+}
