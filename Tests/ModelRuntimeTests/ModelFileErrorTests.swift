@@ -3,13 +3,14 @@ import GGUF
 import ModelRuntime
 import Testing
 
-/// A tiny random Llama in GGUF form (hidden 8, 2 heads, 1 KV head, 2 layers, vocabulary 16).
-func tinyLlama(_ edit: (inout GGUFWriter) -> Void = { _ in }) throws -> String {
+/// A tiny random Llama in GGUF form (hidden 8 unless told, 2 heads, 1 KV head, 2 layers, MLP 12,
+/// vocabulary 16).
+func tinyLlama(hidden h: Int = 8, _ edit: (inout GGUFWriter) -> Void = { _ in }) throws -> String {
     var rng = SystemRandomNumberGenerator()
     func random(_ shape: [Int]) -> GGUFWriter.Tensor.Init { (shape, (0..<shape.reduce(1, *)).map { _ in Float.random(in: -0.5...0.5, using: &rng) }) }
     var w = GGUFWriter()
     w.metadata = [
-        ("general.architecture", .string("llama")), ("llama.block_count", .uint32(2)), ("llama.embedding_length", .uint32(8)),
+        ("general.architecture", .string("llama")), ("llama.block_count", .uint32(2)), ("llama.embedding_length", .uint32(UInt32(h))),
         ("llama.feed_forward_length", .uint32(12)), ("llama.attention.head_count", .uint32(2)),
         ("llama.attention.head_count_kv", .uint32(1)), ("llama.rope.freq_base", .float32(10000)),
         ("llama.attention.layer_norm_rms_epsilon", .float32(1e-5)), ("llama.vocab_size", .uint32(16)),
@@ -18,13 +19,13 @@ func tinyLlama(_ edit: (inout GGUFWriter) -> Void = { _ in }) throws -> String {
         let (s, values) = random(shape)
         w.tensors.append(.init(name: name, shape: s, floats: values))
     }
-    add("token_embd.weight", [16, 8])
-    add("output_norm.weight", [8])
+    add("token_embd.weight", [16, h])
+    add("output_norm.weight", [h])
     for l in 0..<2 {
         let p = "blk.\(l)."
-        add(p + "attn_norm.weight", [8]); add(p + "attn_q.weight", [8, 8]); add(p + "attn_k.weight", [4, 8])
-        add(p + "attn_v.weight", [4, 8]); add(p + "attn_output.weight", [8, 8]); add(p + "ffn_norm.weight", [8])
-        add(p + "ffn_gate.weight", [12, 8]); add(p + "ffn_up.weight", [12, 8]); add(p + "ffn_down.weight", [8, 12])
+        add(p + "attn_norm.weight", [h]); add(p + "attn_q.weight", [h, h]); add(p + "attn_k.weight", [h / 2, h])
+        add(p + "attn_v.weight", [h / 2, h]); add(p + "attn_output.weight", [h, h]); add(p + "ffn_norm.weight", [h])
+        add(p + "ffn_gate.weight", [12, h]); add(p + "ffn_up.weight", [12, h]); add(p + "ffn_down.weight", [h, 12])
     }
     edit(&w)
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("rat-tiny-\(UUID().uuidString).gguf")
@@ -99,6 +100,24 @@ func loadError(_ path: String) -> String? {
         let model = try CausalLanguageModel(path: path, residency: residency)
         #expect(throws: ModelError("\(path): tensor \"blk.0.attn_q.weight\" contains NaN or infinite values")) {
             try model.attention(ids: [1, 2], layer: 0)
+        }
+    }
+
+    /// The same in a pass of stored products (rows of 32 elements: the blocks are multiplied in
+    /// place, unchecked, and a non-finite result is traced back to the tensor), in the queries of
+    /// the traced layer and in the residual stream of an earlier layer.
+    @Test(arguments: [GGUFTensorType.f32, .f16], ["blk.0.attn_q.weight", "blk.0.ffn_gate.weight"])
+    func nanWeightsAreNamedInStoredProducts(_ type: GGUFTensorType, _ name: String) throws {
+        let path = try tinyLlama(hidden: 32) { w in
+            let i = w.tensors.firstIndex { $0.name == name }!
+            let shape = w.tensors[i].shape, count = shape.reduce(1, *)
+            w.tensors[i] = type == .f32
+                ? .init(name: name, shape: shape, floats: [Float](repeating: .nan, count: count))
+                : .init(name: name, shape: shape, type: .f16, bytes: Array(repeating: [0x00, 0x7C], count: count).flatMap { $0 })
+        }
+        let model = try CausalLanguageModel(path: path)
+        #expect(throws: ModelError("\(path): tensor \"\(name)\" contains NaN or infinite values")) {
+            try model.attention(ids: [1, 2], layer: name.contains("attn_q") ? 0 : 1)
         }
     }
 

@@ -149,12 +149,13 @@ final class ForwardPass {
             // and MLP are skipped (unless a cache must hold its values).
             let needsOutput = layer < last || logits != .none
             attentionInputs(w, layer: layer, values: needsOutput || cache != nil)
+            if storedProducts { try checkFinite(w, q.pointer, count: n * c.headCount * c.headDim) }
             if let capture = attention(capture: captures[layer], layer: layer, computeOutput: needsOutput) {
                 kept.append(capture)
             }
             if needsOutput {
                 outputAndMLP(w, layer: layer)
-                if storedProducts { try checkFinite(w, layer: layer) }
+                if storedProducts { try checkFinite(w, x.pointer, count: n * c.hiddenSize) }
             }
         }
         cache?.commit(n)
@@ -541,10 +542,11 @@ final class ForwardPass {
         }
     }
 
-    /// After a layer of stored products: a non-finite residual stream is traced to the matrix
-    /// whose weights are not finite, if one is (the float32 path checks weights as it converts them).
-    private func checkFinite(_ w: LayerWeights, layer: Int) throws(ModelError) {
-        guard rat_all_finite(x.pointer, n * c.hiddenSize) == 0 else { return }
+    /// After a stage of stored products (the queries, the residual stream): a non-finite value is
+    /// traced to the matrix whose weights are not finite, if one is (the float32 path checks
+    /// weights as it converts them).
+    private func checkFinite(_ w: LayerWeights, _ values: UnsafePointer<Float>, count: Int) throws(ModelError) {
+        guard rat_all_finite(values, count) == 0 else { return }
         for (_, m) in w.stored.sorted(by: { $0.value.name < $1.value.name }) where !m.allFinite() {
             throw ModelError("\(model.weights.path): tensor \"\(m.name)\" contains NaN or infinite values")
         }
