@@ -36,17 +36,17 @@ AVX2 static inline float horizontal_sum(__m256 v) {
 }
 
 /// Σ_j q_j · x_j of one block whose 32 integers are four lanes of eight (elements 0-7, 8-15,
-/// 16-23, 24-31), with the block's activations in x[0..3].
-AVX2 static inline __m256 block_dot(__m256i q0, __m256i q1, __m256i q2, __m256i q3, const __m256 *x) {
-    __m256 s = _mm256_mul_ps(_mm256_cvtepi32_ps(q0), x[0]);
-    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q1), x[1], s);
-    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q2), x[2], s);
-    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(q3), x[3], s);
+/// 16-23, 24-31).
+AVX2 static inline __m256 block_dot(__m256i q0, __m256i q1, __m256i q2, __m256i q3, const float *x) {
+    __m256 s = _mm256_mul_ps(_mm256_cvtepi32_ps(q0), _mm256_loadu_ps(x));
+    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q1), _mm256_loadu_ps(x + 8), s);
+    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q2), _mm256_loadu_ps(x + 16), s);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(q3), _mm256_loadu_ps(x + 24), s);
 }
 
 /// Each type's integer dot product of one block; its scale d is the block's first half float.
 /// Q4_0: d·(q - 8), low nibbles elements 0-15, high nibbles 16-31.
-AVX2 static inline __m256 dot_q4_0(const uint8_t *b, const __m256 *x) {
+AVX2 static inline __m256 dot_q4_0(const uint8_t *b, const float *x) {
     const __m256i fifteen = _mm256_set1_epi32(15), eight = _mm256_set1_epi32(8);
     __m256i lo = widen_u8(b + 2), hi = widen_u8(b + 10);
     return block_dot(_mm256_sub_epi32(_mm256_and_si256(lo, fifteen), eight), _mm256_sub_epi32(_mm256_and_si256(hi, fifteen), eight),
@@ -54,7 +54,7 @@ AVX2 static inline __m256 dot_q4_0(const uint8_t *b, const __m256 *x) {
 }
 
 /// Q4_1: d·q + m (m, the second half float, goes through the block's Σ x).
-AVX2 static inline __m256 dot_q4_1(const uint8_t *b, const __m256 *x) {
+AVX2 static inline __m256 dot_q4_1(const uint8_t *b, const float *x) {
     const __m256i fifteen = _mm256_set1_epi32(15);
     __m256i lo = widen_u8(b + 4), hi = widen_u8(b + 12);
     return block_dot(_mm256_and_si256(lo, fifteen), _mm256_and_si256(hi, fifteen), _mm256_srli_epi32(lo, 4),
@@ -62,51 +62,55 @@ AVX2 static inline __m256 dot_q4_1(const uint8_t *b, const __m256 *x) {
 }
 
 /// Q8_0: d·q.
-AVX2 static inline __m256 dot_q8_0(const uint8_t *b, const __m256 *x) {
+AVX2 static inline __m256 dot_q8_0(const uint8_t *b, const float *x) {
     return block_dot(widen_i8(b + 2), widen_i8(b + 10), widen_i8(b + 18), widen_i8(b + 26), x);
 }
 
 /// Rows of one type, one at a time (one sequential stream through the weights: pairs of rows
 /// ran 3x slower once the matrix no longer fit in the caches), with two accumulators, for even
-/// and odd blocks, so that consecutive blocks do not wait on each other's FMA. With OFFSET, each
-/// block also adds m·Σ x, m its second half float (Q4_1).
-#define BLOCK_STEP(DOT, OFFSET, ACC, OFF, B, I)                                                                  \
+/// and odd blocks, so that consecutive blocks do not wait on each other's FMA. W is the vector
+/// width's helpers (w256_ or w512_), DOT the type's block dot product; with OFFSET, each block
+/// also adds m·Σ x, m its second half float (Q4_1).
+#define BLOCK_STEP(W, DOT, OFFSET, ACC, OFF, B, I)                                                  \
     {                                                                                               \
-        const float *xi = x + 32 * (I);                                                             \
-        __m256 xv[4] = {_mm256_loadu_ps(xi), _mm256_loadu_ps(xi + 8), _mm256_loadu_ps(xi + 16),     \
-                        _mm256_loadu_ps(xi + 24)};                                                  \
-        ACC = _mm256_fmadd_ps(DOT(B, xv), _mm256_set1_ps(half_at(B)), ACC);                         \
+        ACC = W##fma(DOT(B, x + 32 * (I)), W##set1(half_at(B)), ACC);                               \
         if (OFFSET) OFF += half_at((B) + 2) * block_sums[I];                                        \
     }
-#define ROWS(DOT, BYTES, OFFSET)                                                                    \
+#define ROWS(W, DOT, BYTES, OFFSET)                                                                 \
     for (long r = 0; r < count; r++) {                                                              \
         const uint8_t *b = w + r * rowBytes;                                                        \
-        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                              \
+        W##vector acc0 = W##zero(), acc1 = W##zero();                                               \
         float offset0 = 0, offset1 = 0;                                                             \
         long i = 0;                                                                                 \
         for (; i + 1 < blocks; i += 2, b += 2 * BYTES) {                                            \
-            BLOCK_STEP(DOT, OFFSET, acc0, offset0, b, i)                                                         \
-            BLOCK_STEP(DOT, OFFSET, acc1, offset1, b + BYTES, i + 1)                                             \
+            BLOCK_STEP(W, DOT, OFFSET, acc0, offset0, b, i)                                         \
+            BLOCK_STEP(W, DOT, OFFSET, acc1, offset1, b + BYTES, i + 1)                             \
         }                                                                                           \
-        if (i < blocks) BLOCK_STEP(DOT, OFFSET, acc0, offset0, b, i)                                             \
-        out[r] = horizontal_sum(_mm256_add_ps(acc0, acc1)) + offset0 + offset1;                     \
+        if (i < blocks) BLOCK_STEP(W, DOT, OFFSET, acc0, offset0, b, i)                             \
+        out[r] = W##sum(acc0, acc1) + offset0 + offset1;                                            \
     }
+
+typedef __m256 w256_vector;
+AVX2 static inline __m256 w256_zero(void) { return _mm256_setzero_ps(); }
+AVX2 static inline __m256 w256_set1(float f) { return _mm256_set1_ps(f); }
+AVX2 static inline __m256 w256_fma(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
+AVX2 static inline float w256_sum(__m256 a, __m256 b) { return horizontal_sum(_mm256_add_ps(a, b)); }
 
 AVX2 static void rows_q4_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
     const float *block_sums = NULL;
     (void)block_sums;
-    ROWS(dot_q4_0, 18, 0)
+    ROWS(w256_, dot_q4_0, 18, 0)
 }
 
 AVX2 static void rows_q4_1(const uint8_t *w, long rowBytes, long count, long blocks, const float *x,
                            const float *block_sums, float *out) {
-    ROWS(dot_q4_1, 20, 1)
+    ROWS(w256_, dot_q4_1, 20, 1)
 }
 
 AVX2 static void rows_q8_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
     const float *block_sums = NULL;
     (void)block_sums;
-    ROWS(dot_q8_0, 34, 0)
+    ROWS(w256_, dot_q8_0, 34, 0)
 }
 
 /// AVX-512 (Zen 4, recent Intel): a whole 16-byte run of nibbles widens to one register of
@@ -136,40 +140,27 @@ AVX512 static inline __m512 dot512_q8_0(const uint8_t *b, const float *x) {
                    _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 18))), x);
 }
 
-#define STEP512(DOT, OFFSET, ACC, OFF, B, I)                                                        \
-    {                                                                                               \
-        ACC = _mm512_fmadd_ps(DOT(B, x + 32 * (I)), _mm512_set1_ps(half_at(B)), ACC);              \
-        if (OFFSET) OFF += half_at((B) + 2) * block_sums[I];                                        \
-    }
-#define ROWS512(DOT, BYTES, OFFSET)                                                                 \
-    for (long r = 0; r < count; r++) {                                                              \
-        const uint8_t *b = w + r * rowBytes;                                                        \
-        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();                              \
-        float offset0 = 0, offset1 = 0;                                                             \
-        long i = 0;                                                                                 \
-        for (; i + 1 < blocks; i += 2, b += 2 * BYTES) {                                            \
-            STEP512(DOT, OFFSET, acc0, offset0, b, i)                                               \
-            STEP512(DOT, OFFSET, acc1, offset1, b + BYTES, i + 1)                                   \
-        }                                                                                           \
-        if (i < blocks) STEP512(DOT, OFFSET, acc0, offset0, b, i)                                   \
-        out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + offset0 + offset1;               \
-    }
+typedef __m512 w512_vector;
+AVX512 static inline __m512 w512_zero(void) { return _mm512_setzero_ps(); }
+AVX512 static inline __m512 w512_set1(float f) { return _mm512_set1_ps(f); }
+AVX512 static inline __m512 w512_fma(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c); }
+AVX512 static inline float w512_sum(__m512 a, __m512 b) { return _mm512_reduce_add_ps(_mm512_add_ps(a, b)); }
 
 AVX512 static void rows512_q4_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
     const float *block_sums = NULL;
     (void)block_sums;
-    ROWS512(dot512_q4_0, 18, 0)
+    ROWS(w512_, dot512_q4_0, 18, 0)
 }
 
 AVX512 static void rows512_q4_1(const uint8_t *w, long rowBytes, long count, long blocks, const float *x,
                                 const float *block_sums, float *out) {
-    ROWS512(dot512_q4_1, 20, 1)
+    ROWS(w512_, dot512_q4_1, 20, 1)
 }
 
 AVX512 static void rows512_q8_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
     const float *block_sums = NULL;
     (void)block_sums;
-    ROWS512(dot512_q8_0, 34, 0)
+    ROWS(w512_, dot512_q8_0, 34, 0)
 }
 
 /// Q5_0 in AVX-512: the fifth bits of elements 0-15 and 16-31 are the two halves of the block's
