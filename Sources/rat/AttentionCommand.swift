@@ -50,12 +50,7 @@ struct AttentionCommand: ParsableCommand {
         if let text {
             tokenIDs = try loadTokenizer(for: lm).encode(text)
         } else {
-            tokenIDs = try ids!.split(separator: ",").map { part -> Int in
-                guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationError("--ids takes comma-separated integers, e.g. 1,504,3458; got '\(part)'")
-                }
-                return id
-            }
+            tokenIDs = try parseTokenIDs(ids!)
         }
         guard !tokenIDs.isEmpty else { throw ValidationError("no tokens to run") }
         let array: NumpyArray

@@ -111,10 +111,7 @@ struct GenerateCommand: ParsableCommand {
         if let rendered = try chat.render(with: tracer.tokenizer) {
             promptIDs = rendered.ids
         } else if let ids {
-            promptIDs = try ids.split(separator: ",").map { part in
-                guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else { throw TraceError("--ids: '\(part)' is not a token id") }
-                return id
-            }
+            promptIDs = try parseTokenIDs(ids)
         } else {
             var text = prompt ?? ""
             if let promptFile {

@@ -16,6 +16,7 @@ struct TraceCommand: ParsableCommand {
               rat trace --model Qwen/Qwen2-0.5B --text-file essay.txt --layer 12 --target-pos -2 --open-browser
               rat trace --text "..." --agg-heads max --length-norm pow:0.7 --search exact --svg figure.svg
               rat trace --messages chat.json --output out/chat      # a conversation, through the chat template
+              rat trace --ids 1,504,3458,2365 --target-pos 2         # token ids, as the reference's trace(input_ids)
             """
     )
 
@@ -27,6 +28,9 @@ struct TraceCommand: ParsableCommand {
 
     @Option(name: .customLong("text-file"), help: "Read the text from a file instead.")
     var textFile: String?
+
+    @Option(help: "Comma-separated token ids instead of a text (skips the tokenizer; tokens are shown as the model's tokenizer decodes them), e.g. 1,504,3458.")
+    var ids: String?
 
     @OptionGroup(title: "Conversations (instead of --text; the default target is the rendering's last token)")
     var chat: ChatOptionGroup
@@ -53,8 +57,8 @@ struct TraceCommand: ParsableCommand {
     var device: String = "auto"
 
     func validate() throws {
-        guard [text, textFile, chat.messages].compactMap({ $0 }).count == 1 else {
-            throw ValidationError("give the text as --text or --text-file, or a conversation as --messages (one of them)")
+        guard [text, textFile, ids, chat.messages].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give the text as --text or --text-file, token ids as --ids, or a conversation as --messages (one of them)")
         }
         guard ["auto", "cpu"].contains(device) else {
             throw ValidationError("--device \(device) is not available: rat runs on the CPU (use auto or cpu)")
@@ -70,7 +74,8 @@ struct TraceCommand: ParsableCommand {
                 throw TraceError("--text-file: cannot read '\(textFile)': \(error.localizedDescription)")
             }
         }
-        guard !input.isEmpty || chat.messages != nil else { throw TraceError("the text is empty: nothing to trace") }
+        let inputIDs = try ids.map(parseTokenIDs)
+        guard !input.isEmpty || chat.messages != nil || inputIDs != nil else { throw TraceError("the text is empty: nothing to trace") }
         // Fail on an unusable output folder before the slow part.
         do {
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: output), withIntermediateDirectories: true)
@@ -91,6 +96,12 @@ struct TraceCommand: ParsableCommand {
                 layer: traced.layer, topBeam: search.topBeam, topK: search.topK, minAttn: search.minAttn, aggHeads: traced.aggHeads,
                 lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS, bosTokenID: traced.bosTokenID, search: search.search,
                 text: rendered.text)
+        } else if let inputIDs {
+            // As the reference's trace(input_ids): the mask from the pad token, tokens as the tokenizer decodes them.
+            (result, warnings) = try tracer.trace(
+                inputIDs: inputIDs, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
+                minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
+                bosTokenID: traced.bosTokenID, search: search.search)
         } else {
             (result, warnings) = try tracer.traceText(
                 input, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,

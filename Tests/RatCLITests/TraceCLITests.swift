@@ -17,6 +17,27 @@ import Testing
         #expect(run.stderr.contains("traced 10 tokens (target 9, layer 29, 5 paths)"))
     }
 
+    /// `--ids` as the reference's `trace(input_ids)`: the ids of a text trace as the text does
+    /// (same beams, scores and tokens), with no text in the metadata.
+    @Test(.enabled(if: haveSmolLM2)) func tracesTokenIDs() throws {
+        let dir = try temporaryDirectory()
+        let byText = try runRat(["trace", "--model", smolLM2, "--text", "The quick brown fox jumps over the lazy dog.",
+                                 "--target-pos", "6", "--output", dir.appendingPathComponent("a").path, "--json"])
+        #expect(byText.status == 0, "\(byText.stderr)")
+        let textTrace = try JSONSerialization.jsonObject(with: Data(byText.stdout.utf8)) as! [String: Any]
+        let tokenize = try runRat(["tokenize", "--model", smolLM2, "--text", "The quick brown fox jumps over the lazy dog.", "--json"])
+        let ids = (try JSONSerialization.jsonObject(with: Data(tokenize.stdout.utf8)) as! [String: Any])["ids"] as! [Int]
+        let byIDs = try runRat(["trace", "--model", smolLM2, "--ids", ids.map(String.init).joined(separator: ","),
+                                "--target-pos", "6", "--output", dir.appendingPathComponent("b").path, "--json"])
+        #expect(byIDs.status == 0, "\(byIDs.stderr)")
+        let idTrace = try JSONSerialization.jsonObject(with: Data(byIDs.stdout.utf8)) as! [String: Any]
+        for key in ["beams", "tokens", "paths_text", "sankey"] {
+            #expect(NSDictionary(dictionary: [key: idTrace[key] as Any]).isEqual(to: [key: textTrace[key] as Any]), "\(key) differs")
+        }
+        #expect((idTrace["tokens"] as? [String])?.count == ids.count)
+        #expect(byIDs.stdout.contains("Beam") == false)  // --json prints trace.json only
+    }
+
     @Test func badInputsFailWithOneClearLine() throws {
         let tiny = repositoryRoot.appendingPathComponent("Fixtures/runtime/tiny/qwen2_tied_f32").path
         let empty = try temporaryDirectory().path
@@ -30,7 +51,10 @@ import Testing
             (["trace", "--text", "hi", "--output", "/proc/rat-no"], "cannot create output directory"),
             (["trace", "--text-file", emptyFile.path], "the text is empty"),
             (["trace", "--text-file", "/nonexistent.txt"], "--text-file: cannot read"),
-            (["trace"], "give the text as --text or --text-file, or a conversation as --messages"),
+            (["trace"], "give the text as --text or --text-file, token ids as --ids, or a conversation as --messages"),
+            (["trace", "--ids", "1,2", "--text", "a"], "(one of them)"),
+            (["trace", "--ids", "1,,2"], "--ids takes comma-separated integers, e.g. 1,504,3458; got ''"),
+            (["trace", "--ids", "1,x"], "--ids takes comma-separated integers, e.g. 1,504,3458; got 'x'"),
             (["trace", "--text", "a", "--device", "cuda"], "rat runs on the CPU"),
             (["trace", "--text", "a", "--top-k", "0"], "--top-k must be >= 1"),
         ]
@@ -38,6 +62,7 @@ import Testing
             cases += [
                 (["trace", "--model", smolLM2, "--text", "Hello there", "--target-pos", "7", "--output", empty], "target position 7 out of range for sequence length 2"),
                 (["trace", "--model", smolLM2, "--text", "Hello", "--layer", "30", "--output", empty], "layer 30 out of range: the model has 30 layers"),
+                (["trace", "--model", smolLM2, "--ids", "1,49152", "--output", empty], "token id 49152 out of range: the vocabulary has 49152 tokens"),
             ]
         }
         for (arguments, fragment) in cases {
