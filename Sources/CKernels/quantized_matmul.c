@@ -5,6 +5,7 @@
 // (`dequantize_row_*`), so the products equal those of the dequantized matrix up to the order
 // of float32 additions.
 #include "rat_kernels.h"
+#include "quantized_blocks.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -38,17 +39,6 @@ static inline float bf16(const uint8_t *p) {
     float f;
     memcpy(&f, &bits, sizeof f);
     return f;
-}
-
-/// ggml's get_scale_min_k4: the 6-bit scale and min of sub-block j of a Q4_K / Q5_K block.
-static inline void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
-    if (j < 4) {
-        *d = q[j] & 63;
-        *m = q[j + 4] & 63;
-    } else {
-        *d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
 }
 
 /// One block of `type` at `b` as float32 into `y` (block_size(type) values).

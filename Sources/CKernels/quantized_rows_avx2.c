@@ -6,6 +6,7 @@
 // bits made a hand version slower than the generic one, so it has none). The results equal the
 // dequantized matrix's products up to float32 rounding.
 #include "rat_kernels.h"
+#include "quantized_blocks.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -96,22 +97,20 @@ AVX2 static inline __m256 w256_set1(float f) { return _mm256_set1_ps(f); }
 AVX2 static inline __m256 w256_fma(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
 AVX2 static inline float w256_sum(__m256 a, __m256 b) { return horizontal_sum(_mm256_add_ps(a, b)); }
 
-AVX2 static void rows_q4_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
-    const float *block_sums = NULL;
-    (void)block_sums;
-    ROWS(w256_, dot_q4_0, 18, 0)
-}
+/// Every row function has this signature; `block_sums` (Σ x per 32 elements) is read by the
+/// types with an offset or a min (Q4_1, Q4_K) and ignored by the rest.
+typedef void rows_function(const uint8_t *w, long rowBytes, long count, long blocks, const float *x,
+                           const float *block_sums, float *out);
+#define ROWS_FUNCTION(ATTR, NAME, W, DOT, BYTES, OFFSET)                                            \
+    ATTR static void NAME(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, \
+                          const float *block_sums, float *out) {                                    \
+        (void)block_sums;                                                                           \
+        ROWS(W, DOT, BYTES, OFFSET)                                                                 \
+    }
 
-AVX2 static void rows_q4_1(const uint8_t *w, long rowBytes, long count, long blocks, const float *x,
-                           const float *block_sums, float *out) {
-    ROWS(w256_, dot_q4_1, 20, 1)
-}
-
-AVX2 static void rows_q8_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
-    const float *block_sums = NULL;
-    (void)block_sums;
-    ROWS(w256_, dot_q8_0, 34, 0)
-}
+ROWS_FUNCTION(AVX2, rows_q4_0, w256_, dot_q4_0, 18, 0)
+ROWS_FUNCTION(AVX2, rows_q4_1, w256_, dot_q4_1, 20, 1)
+ROWS_FUNCTION(AVX2, rows_q8_0, w256_, dot_q8_0, 34, 0)
 
 /// AVX-512 (Zen 4, recent Intel): a whole 16-byte run of nibbles widens to one register of
 /// sixteen 32-bit lanes, whose low nibbles are elements 0-15 and high nibbles 16-31, so a block
@@ -146,26 +145,15 @@ AVX512 static inline __m512 w512_set1(float f) { return _mm512_set1_ps(f); }
 AVX512 static inline __m512 w512_fma(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c); }
 AVX512 static inline float w512_sum(__m512 a, __m512 b) { return _mm512_reduce_add_ps(_mm512_add_ps(a, b)); }
 
-AVX512 static void rows512_q4_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
-    const float *block_sums = NULL;
-    (void)block_sums;
-    ROWS(w512_, dot512_q4_0, 18, 0)
-}
-
-AVX512 static void rows512_q4_1(const uint8_t *w, long rowBytes, long count, long blocks, const float *x,
-                                const float *block_sums, float *out) {
-    ROWS(w512_, dot512_q4_1, 20, 1)
-}
-
-AVX512 static void rows512_q8_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
-    const float *block_sums = NULL;
-    (void)block_sums;
-    ROWS(w512_, dot512_q8_0, 34, 0)
-}
+ROWS_FUNCTION(AVX512, rows512_q4_0, w512_, dot512_q4_0, 18, 0)
+ROWS_FUNCTION(AVX512, rows512_q4_1, w512_, dot512_q4_1, 20, 1)
+ROWS_FUNCTION(AVX512, rows512_q8_0, w512_, dot512_q8_0, 34, 0)
 
 /// Q5_0 in AVX-512: the fifth bits of elements 0-15 and 16-31 are the two halves of the block's
 /// 32-bit qh, which are lane masks as they stand.
-AVX512 static void rows512_q5_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x, float *out) {
+AVX512 static void rows512_q5_0(const uint8_t *w, long rowBytes, long count, long blocks, const float *x,
+                                const float *block_sums, float *out) {
+    (void)block_sums;
     const __m512i fifteen = _mm512_set1_epi32(15), sixteen = _mm512_set1_epi32(16);
     for (long r = 0; r < count; r++) {
         const uint8_t *b = w + r * rowBytes;
@@ -188,8 +176,10 @@ AVX512 static void rows512_q5_0(const uint8_t *w, long rowBytes, long count, lon
 /// Q4_K in AVX-512: each 256-element block is four pairs of 32-element sub-blocks sharing 32
 /// bytes (low nibbles the first, high nibbles the second), each sub-block with a 6-bit scale and
 /// min: Σ (d·sc·q - dmin·m)·x = d·sc·Σ q·x - dmin·m·Σ x, with Σ x per 32 elements precomputed.
+/// (`blocks` counts 32-element runs, as for the other types.)
 AVX512 static void rows512_q4_k(const uint8_t *w, long rowBytes, long count, long blocks, const float *x,
                                 const float *block_sums, float *out) {
+    blocks /= 8;
     const __m512i fifteen = _mm512_set1_epi32(15);
     for (long r = 0; r < count; r++) {
         const uint8_t *b = w + r * rowBytes;
@@ -202,13 +192,8 @@ AVX512 static void rows512_q4_k(const uint8_t *w, long rowBytes, long count, lon
             for (int pair = 0; pair < 4; pair++, q += 32) {
                 uint8_t sc0, m0, sc1, m1;
                 int j = 2 * pair;
-                if (j < 4) {
-                    sc0 = scales[j] & 63; m0 = scales[j + 4] & 63;
-                    sc1 = scales[j + 1] & 63; m1 = scales[j + 5] & 63;
-                } else {
-                    sc0 = (scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4); m0 = (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4);
-                    sc1 = (scales[j + 5] & 0xF) | ((scales[j - 3] >> 6) << 4); m1 = (scales[j + 5] >> 4) | ((scales[j + 1] >> 6) << 4);
-                }
+                scale_min_k4(j, scales, &sc0, &m0);
+                scale_min_k4(j + 1, scales, &sc1, &m1);
                 __m512i v0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)q));
                 __m512i v1 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + 16)));
                 const float *xs = xb + 64 * pair;
@@ -232,44 +217,35 @@ int rat_quantized_isa(void) {
 
 int rat_quantized_rows_avx2(int isa, int type, const void *weights, long rowBytes, long rows, long columns,
                             const float *x, float *out) {
-    if (isa > rat_quantized_isa()) isa = rat_quantized_isa();
+    const int best = rat_quantized_isa();
+    if (isa > best) isa = best;
     if (isa < RAT_ISA_AVX2) return 0;
-    const uint8_t *w = (const uint8_t *)weights;
-    const long blocks = columns / 32;
     const int wide = isa >= RAT_ISA_AVX512;
+    rows_function *run = NULL;
+    int needs_sums = 0;
     switch (type) {
-    case RAT_Q4_0: (wide ? rows512_q4_0 : rows_q4_0)(w, rowBytes, rows, blocks, x, out); return 1;
-    case RAT_Q8_0: (wide ? rows512_q8_0 : rows_q8_0)(w, rowBytes, rows, blocks, x, out); return 1;
-    case RAT_Q5_0:
-        if (!wide) return 0;  // a fifth bit per lane costs AVX2 more than the generic kernel saves
-        rows512_q5_0(w, rowBytes, rows, blocks, x, out);
-        return 1;
-    case RAT_Q4_K: {
-        if (!wide || blocks * 32 > 16384 || columns % 256 != 0) return 0;
-        float sums[512];
-        for (long i = 0; i < blocks; i++) {
-            float t = 0;
-            for (int j = 0; j < 32; j++) t += x[32 * i + j];
-            sums[i] = t;
-        }
-        rows512_q4_k(w, rowBytes, rows, columns / 256, x, sums, out);
-        return 1;
+    case RAT_Q4_0: run = wide ? rows512_q4_0 : rows_q4_0; break;
+    case RAT_Q8_0: run = wide ? rows512_q8_0 : rows_q8_0; break;
+    case RAT_Q4_1: run = wide ? rows512_q4_1 : rows_q4_1; needs_sums = 1; break;
+    // A fifth bit per lane costs AVX2 more than the generic kernel saves: AVX-512 only, as Q4_K.
+    case RAT_Q5_0: run = wide ? rows512_q5_0 : NULL; break;
+    case RAT_Q4_K: run = wide && columns % 256 == 0 ? rows512_q4_k : NULL; needs_sums = 1; break;
+    default: break;
     }
-    case RAT_Q4_1: {
-        // Σ x of each block, on the stack: rows up to 16,384 elements (wider ones: the generic kernel).
-        enum { BLOCKS_MAX = 512 };
-        if (blocks > BLOCKS_MAX) return 0;
-        float sums[BLOCKS_MAX];
+    const long blocks = columns / 32;
+    // Σ x of each 32 elements, on the stack: rows up to 16,384 elements (wider ones: the generic kernel).
+    enum { BLOCKS_MAX = 512 };
+    if (!run || (needs_sums && blocks > BLOCKS_MAX)) return 0;
+    float sums[BLOCKS_MAX];
+    if (needs_sums) {
         for (long i = 0; i < blocks; i++) {
             float s = 0;
             for (int j = 0; j < 32; j++) s += x[32 * i + j];
             sums[i] = s;
         }
-        (wide ? rows512_q4_1 : rows_q4_1)(w, rowBytes, rows, blocks, x, sums, out);
-        return 1;
     }
-    default: return 0;
-    }
+    run((const uint8_t *)weights, rowBytes, rows, blocks, x, sums, out);
+    return 1;
 }
 #else
 int rat_quantized_isa(void) { return RAT_ISA_GENERIC; }

@@ -201,9 +201,7 @@ final class ForwardPass {
                 for i in 0..<logits.count { logits[i] = cap * tanh(logits[i] / cap) }
             }
         }
-        if case .stored(let m) = head, rat_all_finite(logits, logits.count) == 0, !m.allFinite() {
-            throw ModelError("\(model.weights.path): tensor \"\(m.name)\" contains NaN or infinite values")
-        }
+        if case .stored(let m) = head, rat_all_finite(logits, logits.count) == 0 { try m.requireFinite() }
         withExtendedLifetime(temporary) {}
         result.logits = logits
         if request == .allPositions { result.hiddenStates = Array(xb.buffer) }
@@ -547,9 +545,7 @@ final class ForwardPass {
     /// weights as it converts them).
     private func checkFinite(_ w: LayerWeights, _ values: UnsafePointer<Float>, count: Int) throws(ModelError) {
         guard rat_all_finite(values, count) == 0 else { return }
-        for (_, m) in w.stored.sorted(by: { $0.value.name < $1.value.name }) where !m.allFinite() {
-            throw ModelError("\(model.weights.path): tensor \"\(m.name)\" contains NaN or infinite values")
-        }
+        for (_, m) in w.stored.sorted(by: { $0.value.tensor.name < $1.value.tensor.name }) { try m.requireFinite() }
     }
 
     /// The block's norm of each row of width `width` (in place when `input` is `output`), in

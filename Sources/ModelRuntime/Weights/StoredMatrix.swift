@@ -12,8 +12,8 @@ struct StoredMatrix: @unchecked Sendable {
     let rowBytes: Int
     /// `[rows][columns]`: output features by input features.
     let rows: Int, columns: Int
-    /// The tensor the rows come from, for errors.
-    let name: String
+    /// The tensor the rows come from (its file, name, and the mapping kept alive).
+    let tensor: WeightTensor
 
     /// `source` of `tensor` in its blocks, or nil when it has to be converted first (a
     /// transposed or 1-D tensor, or rows the kernel cannot split into whole blocks).
@@ -34,7 +34,7 @@ struct StoredMatrix: @unchecked Sendable {
         self.rowBytes = rowBytes
         rows = count
         self.columns = columns
-        name = tensor.name
+        self.tensor = tensor
     }
 
     /// out[i · ldo + r] = Σ_c W[r][c] · x[i · columns + c] for the output rows `outputs` and the
@@ -44,16 +44,16 @@ struct StoredMatrix: @unchecked Sendable {
                              x, columns, n, out + outputs.lowerBound, ldo)
     }
 
-    /// Whether every weight is finite (dequantized row by row): asked only once a product has
-    /// gone non-finite, to name the tensor at fault.
-    func allFinite() -> Bool {
+    /// Throws the tensor's NaN error (as the float32 path's conversion does) unless every weight
+    /// is finite, dequantized row by row: asked only once a product has gone non-finite, to name
+    /// the tensor at fault.
+    func requireFinite() throws(ModelError) {
         var row = [Float](repeating: 0, count: columns)
-        return row.withUnsafeMutableBufferPointer { row in
+        try row.withUnsafeMutableBufferPointer { (row) throws(ModelError) in
             for r in 0..<rows {
                 rat_dequantize_rows(Int32(type.rawValue), data + r * rowBytes, rowBytes, 1, columns, row.baseAddress!)
-                if rat_all_finite(row.baseAddress!, columns) == 0 { return false }
+                try tensor.checkFinite(row.baseAddress!, count: columns)
             }
-            return true
         }
     }
 }
