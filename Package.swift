@@ -53,6 +53,6 @@ let package = Package(
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"]),
         .testTarget(name: "ReverseAttentionTests", dependencies: ["ReverseAttention"]),
         .testTarget(name: "RatCLITests", dependencies: ["rat"]),
-        .testTarget(name: "PageTests", dependencies: ["ReverseAttention"]),
+        .testTarget(name: "PageTests", dependencies: ["ReverseAttention", "rat"]),
     ]
 )

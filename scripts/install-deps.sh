@@ -8,6 +8,8 @@ command -v python3 >/dev/null || missing+=(python3)
 # The page's tests drive a real headless browser.
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+# The page's search engine is also checked under node (tools/page/check_engine.js).
+command -v node >/dev/null || missing+=(nodejs)
 if ((${#missing[@]})); then
     echo "install-deps: installing ${missing[*]}" >&2
     SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo

@@ -148,6 +148,17 @@ public final class CausalLanguageModel: @unchecked Sendable {
             guard resolved <= last else { throw ModelError("layer \(layer) is captured but the pass stops at layer \(last)") }
             captures[resolved] = aggregation
         }
+        var candidates: CandidatePlan?
+        if let plan = plan.candidates {
+            let layers = try Set(plan.layers.map(resolveLayer)).sorted()
+            if let beyond = layers.last, beyond > last {
+                throw ModelError("layer \(beyond) is explored but the pass stops at layer \(last)")
+            }
+            guard (1...AttentionCandidates.maximumCap).contains(plan.cap) else {
+                throw ModelError("candidates per row must be 1...\(AttentionCandidates.maximumCap), got \(plan.cap)")
+            }
+            candidates = CandidatePlan(layers: layers, cap: plan.cap)
+        }
         if let attentionMask {
             guard attentionMask.count == ids.count else {
                 throw ModelError("attention mask has \(attentionMask.count) entries for \(ids.count) tokens")
@@ -164,7 +175,7 @@ public final class CausalLanguageModel: @unchecked Sendable {
             guard mask == nil else { throw ModelError("attention masks with a KV cache are not supported") }
         }
         let pass = try ForwardPass(model: self, ids: ids, attentionMask: mask, cache: cache)
-        return try pass.run(through: last, captures: captures, logits: plan.logits)
+        return try pass.run(through: last, captures: captures, logits: plan.logits, candidates: candidates)
     }
 
     /// The attention probabilities of one layer for `ids`, computing only what that needs:

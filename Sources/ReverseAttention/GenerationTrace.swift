@@ -13,6 +13,9 @@ public struct GenerationTrace: Sendable, Encodable {
     public let traces: [TraceResult]
     /// prefill_s, decode_s, search_s, tokens_per_s; a caller may add its own (the CLI adds load_s).
     public var timings: [String: Double]
+    /// With `explore`: the whole text's explorer (prompt and every written token), for one page
+    /// that traces any of them at any explored layer (not part of generation.json).
+    public var explorer: ExplorerData?
 
     enum CodingKeys: String, CodingKey {
         case promptIDs = "prompt_ids", generatedIDs = "generated_ids", text, finishReason = "finish_reason", traces, timings
@@ -38,7 +41,7 @@ extension ReverseAttentionTracer {
         promptIDs: [Int], maxNewTokens: Int = 64, endOfSequence: Set<Int>? = nil, layer: Int = -1,
         aggHeads: HeadAggregation = .mean, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,
         lengthNorm: String = "avg_logprob", stopAtBOS: Bool = true, bosTokenID: Int? = nil, search: SearchMode = .beam,
-        traceFrom origin: TraceOrigin = .predecessor,
+        traceFrom origin: TraceOrigin = .predecessor, explore: ExploreLayers = .none, exploreCap: Int = ExplorerData.defaultCap,
         choose: (([Float], [Int]) -> Int)? = nil, onToken: (Int) -> Bool = { _ in true }
     ) throws -> GenerationTrace {
         guard topBeam >= 1 else { throw TraceError("top_beam must be >= 1, got \(topBeam)") }
@@ -48,9 +51,18 @@ extension ReverseAttentionTracer {
         }
         let normalization = try LengthNormalization(parsing: lengthNorm)
         let stops = endOfSequence ?? tokenizer.endOfGenerationIDs.union(generationConfigStops(for: model))
+        guard (1...AttentionCandidates.maximumCap).contains(exploreCap) else {
+            throw TraceError("explore cap must be 1...\(AttentionCandidates.maximumCap), got \(exploreCap)")
+        }
+        let (explored, note) = try explore.resolve(
+            traced: try model.resolveLayer(layer), layerCount: model.config.layerCount, tokens: promptIDs.count + maxNewTokens,
+            resolveLayer: model.resolveLayer)
+        let candidatePlan = explored.isEmpty
+            ? nil : CandidatePlan(layers: explored, cap: min(max(exploreCap, topK), AttentionCandidates.maximumCap))
         let generation = try model.generate(
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: stops, capture: (layer, aggHeads),
-            captureLastToken: origin == .token, choose: choose ?? { logits, _ in greedyToken(logits) }, onToken: onToken)
+            captureLastToken: origin == .token, candidates: candidatePlan, choose: choose ?? { logits, _ in greedyToken(logits) },
+            onToken: onToken)
         let searchStart = Date()
         var traces: [TraceResult] = []
         for (i, _) in generation.generatedIDs.enumerated() {
@@ -63,10 +75,16 @@ extension ReverseAttentionTracer {
             traces.append(result)
         }
         let decode = generation.decodeSeconds
+        let all = promptIDs + generation.generatedIDs
+        let bosID = bosTokenID ?? tokenizer.bosTokenID
         return GenerationTrace(
             promptIDs: promptIDs, generatedIDs: generation.generatedIDs, text: tokenizer.decode(generation.generatedIDs),
             finishReason: generation.finishReason, traces: traces,
             timings: ["prefill_s": generation.prefillSeconds, "decode_s": decode, "search_s": Date().timeIntervalSince(searchStart),
-                      "tokens_per_s": decode > 0 ? Double(generation.generatedIDs.count) / decode : 0])
+                      "tokens_per_s": decode > 0 ? Double(generation.generatedIDs.count) / decode : 0],
+            explorer: generation.candidates.map { candidates in
+                ExplorerData(candidates: candidates, bosPositions: bosID.map { id in all.indices.filter { all[$0] == id } } ?? [],
+                             tokenIDs: all, note: note)
+            })
     }
 }

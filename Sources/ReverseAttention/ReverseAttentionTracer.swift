@@ -24,11 +24,14 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
     ///
     /// As the reference: `attentionMask` defaults to `ids != pad` when the tokenizer has a pad
     /// token, else all ones; BOS positions are where `bosTokenID` (default: the tokenizer's) occurs.
-    /// Only layers up to `layer` and positions up to the target are computed.
+    /// Only layers up to `layer` and positions up to the target are computed, unless `explore`
+    /// asks for more: then one pass over the whole text also keeps each row's `exploreCap`
+    /// strongest predecessors (at least `topK`) in the explored layers, as `result.explorer`.
     public func trace(
         inputIDs: [Int], targetPos: Int = -1, attentionMask: [Int]? = nil, layer: Int = -1, topBeam: Int = 5,
         topK: Int = 5, minAttn: Double = 0, aggHeads: HeadAggregation = .mean, lengthNorm: String = "avg_logprob",
-        stopAtBOS: Bool = true, bosTokenID: Int? = nil, search: SearchMode = .beam, text: String? = nil
+        stopAtBOS: Bool = true, bosTokenID: Int? = nil, search: SearchMode = .beam, text: String? = nil,
+        explore: ExploreLayers = .none, exploreCap: Int = ExplorerData.defaultCap
     ) throws -> (result: TraceResult, warnings: [String]) {
         guard topBeam >= 1 else { throw TraceError("top_beam must be >= 1, got \(topBeam)") }
         guard topK >= 1 else { throw TraceError("top_k must be >= 1, got \(topK)") }
@@ -49,16 +52,38 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         let mask: [Bool] = attentionMask.map { $0.map { $0 != 0 } }
             ?? inputIDs.map { id in tokenizer.padTokenID.map { id != $0 } ?? true }
 
+        let (exploredLayers, note) = try explore.resolve(
+            traced: resolvedLayer, layerCount: model.config.layerCount, tokens: seqLen, resolveLayer: model.resolveLayer)
+        guard (1...AttentionCandidates.maximumCap).contains(exploreCap) else {
+            throw TraceError("explore cap must be 1...\(AttentionCandidates.maximumCap), got \(exploreCap)")
+        }
+
         let start = Date()
-        let attention = try model.attention(
-            ids: inputIDs, layer: resolvedLayer, aggregation: aggHeads, lastPosition: target, attentionMask: mask)
+        let attention: AttentionCapture
+        var explorer: ExplorerData?
+        if exploredLayers.isEmpty {
+            attention = try model.attention(
+                ids: inputIDs, layer: resolvedLayer, aggregation: aggHeads, lastPosition: target, attentionMask: mask)
+        } else {
+            // Every position (the page may pick any target) through the deepest explored layer.
+            let plan = PassPlan(
+                throughLayer: max(resolvedLayer, exploredLayers.last!), captures: [resolvedLayer: aggHeads],
+                candidates: CandidatePlan(layers: exploredLayers, cap: min(max(exploreCap, topK), AttentionCandidates.maximumCap)))
+            let pass = try model.run(inputIDs, plan: plan, attentionMask: mask)
+            attention = pass.attention[0]
+            let bosID = bosTokenID ?? tokenizer.bosTokenID
+            explorer = ExplorerData(
+                candidates: pass.candidates!, bosPositions: bosID.map { id in inputIDs.indices.filter { inputIDs[$0] == id } } ?? [],
+                tokenIDs: inputIDs, note: note)
+        }
         let attentionTime = Date().timeIntervalSince(start)
 
         let searchStart = Date()
-        let (result, warnings) = try searchResult(
+        var (result, warnings) = try searchResult(
             attention: attention, inputIDs: inputIDs, target: target, mask: mask, topBeam: topBeam, topK: topK,
             minAttn: minAttn, aggHeads: aggHeads, normalization: normalization, stopAtBOS: stopAtBOS,
             bosTokenID: bosTokenID, search: search, text: text)
+        result.explorer = explorer
         lastTimings = ["attention": attentionTime, "search": Date().timeIntervalSince(searchStart)]
         return (result, warnings)
     }
@@ -97,13 +122,14 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
     public func traceText(
         _ text: String, targetPos: Int = -1, layer: Int = -1, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,
         aggHeads: HeadAggregation = .mean, lengthNorm: String = "avg_logprob", stopAtBOS: Bool = true,
-        bosTokenID: Int? = nil, search: SearchMode = .beam
+        bosTokenID: Int? = nil, search: SearchMode = .beam, explore: ExploreLayers = .none,
+        exploreCap: Int = ExplorerData.defaultCap
     ) throws -> (result: TraceResult, warnings: [String]) {
         let ids = tokenizer.encode(text)
         return try trace(
             inputIDs: ids, targetPos: targetPos, attentionMask: Array(repeating: 1, count: ids.count), layer: layer,
             topBeam: topBeam, topK: topK, minAttn: minAttn, aggHeads: aggHeads, lengthNorm: lengthNorm,
-            stopAtBOS: stopAtBOS, bosTokenID: bosTokenID, search: search, text: text)
+            stopAtBOS: stopAtBOS, bosTokenID: bosTokenID, search: search, text: text, explore: explore, exploreCap: exploreCap)
     }
 
     /// Writes `outDir/index.html` (the self-contained page) and `outDir/trace.json`; returns the page.

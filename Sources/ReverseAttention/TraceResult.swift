@@ -19,6 +19,9 @@ public struct TraceResult: Sendable, Equatable {
     /// rat's additions; nil when read from a reference trace.json that lacks them.
     public var settings: TraceSettings?
     public var searchComparison: SearchComparison?
+    /// What the page needs to re-run the search for any target, layer and setting (not part of
+    /// trace.json; see `ExplorerData`).
+    public var explorer: ExplorerData?
 
     public init(
         seqLen: Int, targetPos: Int, layer: Int, topBeam: Int, topK: Int, tokens: [String], beams: [BeamPath],

@@ -20,7 +20,7 @@ struct GenerateCommand: ParsableCommand {
               rat generate --prompt "The quick brown fox" --max-new-tokens 16 --show-paths
               rat generate --prompt "Once upon a time" --temperature 0.8 --top-p 0.9 --seed 7
               rat generate --model Qwen/Qwen2-0.5B --ids 785,3974,13876 --layer 12 --json > generation.json
-              rat generate --messages chat.json --stop "Question:" --output out/gen
+              rat generate --messages chat.json --stop "Question:" --output out/gen   # out/gen/explore: every token, every layer
               rat generate --prompt "The capital of France is" --trace-from token --max-new-tokens 4 --show-paths
             """
     )
@@ -45,6 +45,8 @@ struct GenerateCommand: ParsableCommand {
 
     @Option(help: "Directory for the page: the text with each written token linking to its paths (index.html), and generation.json.")
     var output: String?
+
+    @OptionGroup(title: "The explorer page (with --output: explore/index.html)") var explore: ExploreOptionGroup
 
     @Option(name: .customLong("trace-from"), help: "Trace each written token from its predecessor (whose prediction it is) or from the token itself.")
     var traceFrom: TraceOrigin = .predecessor
@@ -138,6 +140,7 @@ struct GenerateCommand: ParsableCommand {
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: traced.layer,
             aggHeads: traced.aggHeads, topBeam: paths.topBeam, topK: paths.topK, minAttn: paths.minAttn, lengthNorm: paths.lengthNorm,
             stopAtBOS: !paths.noStopAtBOS, bosTokenID: traced.bosTokenID, search: paths.search, traceFrom: traceFrom,
+            explore: output == nil ? .none : explore.explore, exploreCap: explore.exploreCap,
             choose: { logits, sequence in sampler.next(logits: logits, previous: sequence) },
             onToken: { id in
                 written.append(id)

@@ -17,6 +17,11 @@ struct TraceCommand: ParsableCommand {
               rat trace --text "..." --agg-heads max --length-norm pow:0.7 --search exact --svg figure.svg
               rat trace --messages chat.json --output out/chat      # a conversation, through the chat template
               rat trace --ids 1,504,3458,2365 --target-pos 2         # token ids, as the reference's trace(input_ids)
+              rat trace --text-file essay.txt --explore 0,10-15,-1   # the page explores these layers (default: all)
+
+            The page (index.html in --output) is an explorer: click any token to trace from it, pick \
+            any explored layer, mean or max over heads, top_k up to --explore-cap, top_beam, min_attn, \
+            length_norm, BOS stops and the search mode; the view is kept in the link's #fragment.
             """
     )
 
@@ -38,6 +43,8 @@ struct TraceCommand: ParsableCommand {
     @OptionGroup var traced: TracedLayerOptionGroup
 
     @OptionGroup var search: SearchOptionGroup
+
+    @OptionGroup(title: "The page's explorer") var explore: ExploreOptionGroup
 
     @Option(help: "Directory for index.html (the page) and trace.json.")
     var output: String = "output"
@@ -83,6 +90,7 @@ struct TraceCommand: ParsableCommand {
             throw TraceError("cannot create output directory '\(output)': \(error.localizedDescription)")
         }
 
+        let exploring = explore.explore
         let modelName = try model ?? DefaultModel.path()
         let progress = Progress()
         progress.start("loading \(modelName)")
@@ -95,18 +103,18 @@ struct TraceCommand: ParsableCommand {
                 inputIDs: rendered.ids, targetPos: search.targetPos, attentionMask: Array(repeating: 1, count: rendered.ids.count),
                 layer: traced.layer, topBeam: search.topBeam, topK: search.topK, minAttn: search.minAttn, aggHeads: traced.aggHeads,
                 lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS, bosTokenID: traced.bosTokenID, search: search.search,
-                text: rendered.text)
+                text: rendered.text, explore: exploring, exploreCap: explore.exploreCap)
         } else if let inputIDs {
             // As the reference's trace(input_ids): the mask from the pad token, tokens as the tokenizer decodes them.
             (result, warnings) = try tracer.trace(
                 inputIDs: inputIDs, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
                 minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: traced.bosTokenID, search: search.search)
+                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap)
         } else {
             (result, warnings) = try tracer.traceText(
                 input, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
                 minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: traced.bosTokenID, search: search.search)
+                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap)
         }
         let traceTime = progress.finish()
         try TraceOutput(json: json, outputDirectory: output, svgFile: svg, openBrowser: openBrowser).emit(result, warnings: warnings)

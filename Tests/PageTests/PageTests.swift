@@ -30,12 +30,12 @@ func foxTrace() throws -> TraceResult {
 }
 
 /// A causal matrix where every row spreads attention over the previous few tokens.
-func bandMatrix(_ n: Int) throws -> AttentionMatrix {
+func bandMatrix(_ n: Int, seed: Int = 0) throws -> AttentionMatrix {
     var values = [Float](repeating: 0, count: n * n)
     for i in 0..<n {
         var sum: Float = 0
         for j in 0...i {
-            let v = Float(1 + (i * 31 + j * 17) % 13) * (i - j < 6 ? 10 : 1)
+            let v = Float(1 + (i * 31 + j * (17 + seed) + seed) % 13) * (i - j < 6 ? 10 : 1)
             values[i * n + j] = v
             sum += v
         }
@@ -58,7 +58,11 @@ struct PageTests {
     }
 
     /// A point of the diagram where nothing is drawn: the top-left corner of the visualization.
-    let emptySpot = (8, 70)
+    func emptySpot(_ browser: WebDriver) async throws -> (Int, Int) {
+        let corner = try await browser.execute(
+            "var r = document.getElementById('visualization').getBoundingClientRect(); return [Math.round(r.left) + 8, Math.round(r.top) + 8]") as? [Int] ?? [8, 120]
+        return (corner[0], corner[1])
+    }
 
     func count(_ selector: String, _ browser: WebDriver) async throws -> Int {
         try await browser.execute("return document.querySelectorAll(arguments[0]).length", [selector]) as? Int ?? -1
@@ -95,7 +99,7 @@ struct PageTests {
             #expect(details.contains("Token ID\(100 + node.position)"))
 
             // Click the background: the highlight clears.
-            try await browser.click(at: emptySpot)
+            try await browser.click(at: try await emptySpot(browser))
             #expect(try await count("#sankey .link.highlighted, #sankey .link.dimmed", browser) == 0)
 
             // Beam filter: only that beam's links stay visible.

@@ -104,6 +104,17 @@ final class WebDriver: @unchecked Sendable {
         _ = try await command("element/\(id)/click", body: [String: Any]())
     }
 
+    /// Types into an element through the browser's input pipeline (after clearing it when `clear`);
+    /// `WebDriver.tab` and `WebDriver.arrowRight` are keys.
+    func type(_ selector: String, _ text: String, clear: Bool = true) async throws {
+        let id = try await element(selector)
+        if clear { _ = try await command("element/\(id)/clear", body: [String: Any]()) }
+        _ = try await command("element/\(id)/value", body: ["text": text])
+    }
+
+    static let tab = "\u{E004}"
+    static let arrowRight = "\u{E014}"
+
     /// A real click at viewport coordinates.
     func click(at point: (Int, Int)) async throws {
         let actions: [[String: Any]] = [

@@ -19,6 +19,9 @@ public struct Generation: Sendable {
     /// `[size][size]` rows of the captured layer (aggregated), assembled from the prefill and every
     /// step: row `p` is what position `p` attended to when the model read it. nil without a capture.
     public var attention: AttentionCapture?
+    /// With a candidate plan: every position's strongest predecessors in the plan's layers, the
+    /// last written token included (one more step reads it).
+    public var candidates: AttentionCandidates?
     public var prefillSeconds: Double
     public var decodeSeconds: Double
 }
@@ -30,10 +33,11 @@ extension CausalLanguageModel {
     /// as it is written and returns false to stop. With `capture`, that layer's attention rows
     /// (aggregated over heads) are kept from the passes themselves: no second pass.
     /// `captureLastToken` also runs the last written token through the traced layer (one more
-    /// step, no LM head), so that every written token has its own attention row.
+    /// step, no LM head), so that every written token has its own attention row; so does a
+    /// `candidates` plan, whose rows every pass keeps.
     public func generate(
         promptIDs: [Int], maxNewTokens: Int, endOfSequence: Set<Int>, capture: (layer: Int, aggregation: HeadAggregation)? = nil,
-        captureLastToken: Bool = false,
+        captureLastToken: Bool = false, candidates candidatePlan: CandidatePlan? = nil,
         choose: (_ logits: [Float], _ sequence: [Int]) -> Int = { logits, _ in greedyToken(logits) },
         onToken: (Int) -> Bool = { _ in true }
     ) throws(ModelError) -> Generation {
@@ -47,7 +51,8 @@ extension CausalLanguageModel {
             guard capture.aggregation != .none else { throw ModelError("generation keeps aggregated attention: use mean or max") }
             layer = try resolveLayer(capture.layer)
         }
-        let plan = PassPlan(captures: layer.map { [$0: capture!.aggregation] } ?? [:], logits: .lastPosition)
+        let plan = PassPlan(captures: layer.map { [$0: capture!.aggregation] } ?? [:], logits: .lastPosition, candidates: candidatePlan)
+        var candidateParts: [AttentionCandidates] = []
         let cache = KVCache(for: self, capacity: promptIDs.count + maxNewTokens)
         var sequence = promptIDs, generated: [Int] = [], rows: [[Float]] = []
         var finish = FinishReason.length
@@ -58,6 +63,7 @@ extension CausalLanguageModel {
             if let a = step.attention.first {
                 for r in 0..<a.rows { rows.append(Array(a.values[(r * a.size)..<((r + 1) * a.size)])) }
             }
+            if let c = step.candidates { candidateParts.append(c) }
             let next = choose(step.logits, sequence)
             guard next >= 0 && next < config.vocabularySize else {
                 throw ModelError("the token chooser returned id \(next), outside the vocabulary of \(config.vocabularySize)")
@@ -70,11 +76,15 @@ extension CausalLanguageModel {
             step = try run([next], plan: plan, cache: cache)
         }
         if finish == .endOfSequence { _ = onToken(generated.last!) }
-        if captureLastToken, let layer, let capture {
-            let last = try run([generated.last!], plan: PassPlan(throughLayer: layer, captures: [layer: capture.aggregation], logits: .none), cache: cache)
+        if (captureLastToken && layer != nil) || candidatePlan != nil {
+            // A cached pass runs every layer (it must fill the cache); no LM head.
+            var lastPlan = PassPlan(logits: .none, candidates: candidatePlan)
+            if captureLastToken, let layer, let capture { lastPlan.captures = [layer: capture.aggregation] }
+            let last = try run([generated.last!], plan: lastPlan, cache: cache)
             if let a = last.attention.first {
                 for r in 0..<a.rows { rows.append(Array(a.values[(r * a.size)..<((r + 1) * a.size)])) }
             }
+            if let c = last.candidates { candidateParts.append(c) }
         }
         let end = DispatchTime.now().uptimeNanoseconds
         var attention: AttentionCapture?
@@ -85,6 +95,7 @@ extension CausalLanguageModel {
             attention = AttentionCapture(layer: layer, heads: 1, size: size, values: values, aggregation: capture.aggregation)
         }
         return Generation(promptIDs: promptIDs, generatedIDs: generated, finishReason: finish, attention: attention,
+                          candidates: candidateParts.isEmpty ? nil : AttentionCandidates(concatenating: candidateParts),
                           prefillSeconds: Double(prefillEnd - start) / 1e9, decodeSeconds: Double(end - prefillEnd) / 1e9)
     }
 }

@@ -140,8 +140,13 @@ final class ForwardPass {
     // MARK: The pass
 
     /// Runs `plan` (validated by the caller: layers resolved, at most the last layer).
-    func run(through last: Int, captures: [Int: HeadAggregation], logits: LogitsRequest) throws(ModelError) -> PassResult {
+    func run(
+        through last: Int, captures: [Int: HeadAggregation], logits: LogitsRequest, candidates plan: CandidatePlan? = nil
+    ) throws(ModelError) -> PassResult {
         var kept: [AttentionCapture] = []
+        let collector = plan.map {
+            CandidateCollector(layers: $0.layers, cap: $0.cap, rows: n, offset: offset, workers: scores.count, blockRows: blockRows)
+        }
         for layer in 0...last {
             let w = try model.floatWeights.layer(layer, scratch: layerScratch?.pointer, stored: storedProducts)
             // The last layer of a pass that needs nothing after its attention stops at the
@@ -150,7 +155,8 @@ final class ForwardPass {
             let needsOutput = layer < last || logits != .none
             attentionInputs(w, layer: layer, values: needsOutput || cache != nil)
             if storedProducts { try checkFinite(w, q.pointer, count: n * c.headCount * c.headDim) }
-            if let capture = attention(capture: captures[layer], layer: layer, computeOutput: needsOutput) {
+            let collecting = collector?.collects(layer) == true ? collector : nil
+            if let capture = attention(capture: captures[layer], candidates: collecting, layer: layer, computeOutput: needsOutput) {
                 kept.append(capture)
             }
             if needsOutput {
@@ -159,7 +165,7 @@ final class ForwardPass {
             }
         }
         cache?.commit(n)
-        var result = PassResult(attention: kept, logits: [], hiddenStates: [])
+        var result = PassResult(attention: kept, logits: [], hiddenStates: [], candidates: collector?.candidates())
         if logits != .none { try head(logits, into: &result) }
         return result
     }
@@ -349,15 +355,17 @@ final class ForwardPass {
 
     /// Stage 2: causal softmax attention, blocks of query rows handed out to free workers (the
     /// longest first). Returns the captured probabilities when `capture` is set.
-    private func attention(capture: HeadAggregation?, layer: Int, computeOutput: Bool) -> AttentionCapture? {
+    private func attention(
+        capture: HeadAggregation?, candidates: CandidateCollector?, layer: Int, computeOutput: Bool
+    ) -> AttentionCapture? {
         var kept: [Float] = []
         if let capture { kept = [Float](repeating: 0, count: (capture == .none ? c.headCount : 1) * n * total) }
         let blocks = stride(from: 0, to: n, by: blockRows).map { $0..<min($0 + blockRows, n) }.reversed() as [Range<Int>]
         // Items are blocks of rows with all their heads; a pass with fewer blocks than threads (a
         // generation step) splits each block's key/value heads instead, unless the layer is
-        // captured (its heads add into the same captured rows).
+        // captured (its heads add into the same captured rows) or its candidates collected.
         let threads = scores.count
-        let splitHeads = capture == nil && blocks.count < threads && c.kvHeadCount > 1
+        let splitHeads = capture == nil && candidates == nil && blocks.count < threads && c.kvHeadCount > 1
         let items: [(rows: Range<Int>, heads: Range<Int>)] = blocks.flatMap { block in
             splitHeads ? (0..<c.kvHeadCount).map { (block, $0..<($0 + 1)) } : [(block, 0..<c.kvHeadCount)]
         }
@@ -369,7 +377,7 @@ final class ForwardPass {
                 parallelWorkers(min(threads, items.count)) { worker in
                     while let item = queue.next() {
                         attentionBlock(items[item].rows, kvHeads: items[item].heads, layer: layer, worker: worker, keep: keep,
-                                       capture: capture, kept: keptBase, computeOutput: computeOutput)
+                                       capture: capture, kept: keptBase, candidates: candidates, computeOutput: computeOutput)
                     }
                 }
             }
@@ -386,7 +394,7 @@ final class ForwardPass {
     /// attention does, then out = P V.
     private func attentionBlock(
         _ block: Range<Int>, kvHeads: Range<Int>, layer: Int, worker: Int, keep: UnsafePointer<UInt8>?, capture: HeadAggregation?,
-        kept: UnsafeMutablePointer<Float>?, computeOutput: Bool
+        kept: UnsafeMutablePointer<Float>?, candidates: CandidateCollector?, computeOutput: Bool
     ) {
         let hd = c.headDim, heads = c.headCount, group = c.headCount / c.kvHeadCount
         let qStride = heads * hd, kvStride = c.kvHeadCount * hd
@@ -429,6 +437,7 @@ final class ForwardPass {
                     rat_softmax_row(row + lo, Int32(hi - lo + 1), rowScale, keep.map { $0 + first })
                     if lo > 0 { row.update(repeating: 0, count: lo) }
                     if hi + 1 < width { (row + hi + 1).update(repeating: 0, count: width - hi - 1) }
+                    candidates?.add(worker: worker, blockRow: r, head: h, row: row, keyStart: keyStart, last: hi)
                     guard let capture, let kept else { continue }
                     let local = r0 + r
                     switch capture {
@@ -463,6 +472,9 @@ final class ForwardPass {
                     (attentionOut.pointer + (r0 + r) * qStride + head * hd).update(from: stacked + (g * rows + r) * hd, count: hd)
                 }
             }
+        }
+        candidates?.finish(worker: worker, layer: layer, block: block, heads: heads, keep: keep) { position in
+            window.map { max(0, position - $0 + 1) } ?? 0
         }
         if capture == .mean, let kept {
             let divisor = Float(heads)

@@ -7,11 +7,17 @@ public struct PassPlan: Sendable, Equatable {
     /// Layers whose attention is kept, each with its head aggregation (negative counts from the end).
     public var captures: [Int: HeadAggregation]
     public var logits: LogitsRequest
+    /// Layers whose rows' strongest predecessors are kept (mean and max), for the explorer page.
+    public var candidates: CandidatePlan?
 
-    public init(throughLayer: Int? = nil, captures: [Int: HeadAggregation] = [:], logits: LogitsRequest = .none) {
+    public init(
+        throughLayer: Int? = nil, captures: [Int: HeadAggregation] = [:], logits: LogitsRequest = .none,
+        candidates: CandidatePlan? = nil
+    ) {
         self.throughLayer = throughLayer
         self.captures = captures
         self.logits = logits
+        self.candidates = candidates
     }
 
     /// One layer's attention and nothing after it (a trace).
@@ -36,6 +42,8 @@ public struct PassResult: Sendable {
     public var logits: [Float]
     /// Final hidden states (after the final norm), `[rows][hidden]`, with `.allPositions`.
     public var hiddenStates: [Float]
+    /// The new rows' candidates in the plan's candidate layers.
+    public var candidates: AttentionCandidates?
 }
 
 /// One layer's attention probabilities: `heads` blocks of `[rows][size]`, row-major

@@ -2,8 +2,8 @@ import Foundation
 
 /// A generation on disk: `index.html` shows the prompt and the written text, each written token a
 /// link to its own trace page (`tokens/N/index.html`, the usual page of that token's paths), and
-/// `generation.json` holds what `rat generate --json` prints. Plain links between local files: it
-/// works from disk with no network and no script.
+/// `generation.json` holds what `rat generate --json` prints; with explorer data, `explore/index.html`
+/// explores the whole text. Plain links between local files: it works from disk with no network.
 public enum GenerationPage {
     public static func html(_ generation: GenerationTrace, tokens: [String]) -> String {
         var body = ""
@@ -35,7 +35,10 @@ public enum GenerationPage {
             <body>
             <h1>Generation</h1>
             <p>\(generation.generatedIDs.count) tokens written after a \(promptCount)-token prompt (grey); finish: \(generation.finishReason.rawValue).
-            Click a written token to see the attention paths that led to it.</p>
+            Click a written token to see the attention paths that led to it.</p>\(generation.explorer == nil ? "" : """
+
+            <p><a class="explore" href="explore/index.html">Explore the whole text</a>: trace from any token, at any layer, with any setting.</p>
+            """)
             <div class="text">\(body)</div>
             </body>
             </html>
@@ -53,6 +56,11 @@ public enum GenerationPage {
         }
         for (k, trace) in generation.traces.enumerated() {
             try TracePage.write(trace, to: directory.appendingPathComponent("tokens/\(k + 1)"))
+        }
+        // The explorer opens on the last written token's trace, over the whole text.
+        if let explorer = generation.explorer, var last = generation.traces.last, last.tokens.count == explorer.candidates.rows {
+            last.explorer = explorer
+            try TracePage.write(last, to: directory.appendingPathComponent("explore"))
         }
         let page = directory.appendingPathComponent("index.html")
         do {

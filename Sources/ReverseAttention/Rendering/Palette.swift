@@ -18,17 +18,24 @@ enum Palette {
         (0x1f, 0x9e, 0x89), (0x35, 0xb7, 0x79), (0x6e, 0xce, 0x58), (0xb5, 0xde, 0x2b), (0xfd, 0xe7, 0x25),
     ]
 
+    /// The stops as `#rrggbb` (the page's script interpolates them as `viridis(_:)` does).
+    static var viridisStops: [String] { viridis.map { hex($0.0, $0.1, $0.2) } }
+
+    private static func hex(_ r: Double, _ g: Double, _ b: Double) -> String {
+        func channel(_ v: Double) -> String {
+            let v = Int(v.rounded())
+            return (v < 16 ? "0" : "") + String(v, radix: 16)
+        }
+        return "#" + channel(r) + channel(g) + channel(b)
+    }
+
     /// Viridis at `t` in 0...1, as `#rrggbb`.
     static func viridis(_ t: Double) -> String {
         let x = min(max(t.isFinite ? t : 0, 0), 1) * Double(viridis.count - 1)
         let i = min(Int(x), viridis.count - 2)
         let f = x - Double(i)
         let a = viridis[i], b = viridis[i + 1]
-        func channel(_ p: Double, _ q: Double) -> String {
-            let v = Int((p + (q - p) * f).rounded())
-            return (v < 16 ? "0" : "") + String(v, radix: 16)
-        }
-        return "#" + channel(a.0, b.0) + channel(a.1, b.1) + channel(a.2, b.2)
+        return hex(a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f)
     }
 
     /// Node colours: position scaled between the smallest and largest position drawn.

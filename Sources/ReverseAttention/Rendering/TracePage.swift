@@ -9,18 +9,21 @@ import Foundation
 public enum TracePage {
     public static func html(_ trace: TraceResult) throws -> String {
         let layout = SankeyLayout(trace.sankey)
-        let colors = Palette.nodeColors(trace.sankey.nodes)
         let data = PageData(
             trace: trace,
             labels: trace.tokens.map(TokenLabel.readable),
-            nodeColors: Dictionary(zip(trace.sankey.nodes.map { String($0.position) }, colors), uniquingKeysWith: { a, _ in a }),
-            beamColors: trace.beams.indices.map(Palette.beam))
+            palette: PaletteData(beams: Palette.beams, shared: Palette.shared, viridis: Palette.viridisStops))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(data), as: UTF8.self)
-            .replacingOccurrences(of: "<", with: "\\u003c")
-            .replacingOccurrences(of: "\u{2028}", with: "\\u2028")
-            .replacingOccurrences(of: "\u{2029}", with: "\\u2029")
+        var json = scriptSafe(String(decoding: try encoder.encode(data), as: UTF8.self))
+        if let explorer = trace.explorer {
+            // The rows go in as base64 text, which needs no escaping: appended, not re-encoded.
+            let explore = try ExploreData(explorer, tokens: trace.tokens.count)
+            json.removeLast()  // the closing brace
+            json += ",\"explore\":" + scriptSafe(String(decoding: try encoder.encode(explore), as: UTF8.self)).dropLast()
+            json += ",\"counts\":\"" + explore.rows.counts + "\",\"positions\":\"" + explore.rows.positions
+            json += "\",\"weights\":\"" + explore.rows.weights + "\"}}"
+        }
         let title = "Reverse Attention Trace: \(TokenLabel.readable(trace.tokens.indices.contains(trace.targetPos) ? trace.tokens[trace.targetPos] : "")) (position \(trace.targetPos), layer \(trace.layer))"
         return """
             <!DOCTYPE html>
@@ -45,28 +48,66 @@ public enum TracePage {
                   <button id="clear-selection" type="button">Clear selection</button>
                 </div>
               </header>
+              <form id="explorer-controls" class="explorer-controls" hidden>
+                <span class="control"><label for="layer-slider">Layer</label>
+                  <input id="layer-slider" type="range" min="0" max="0" step="1">
+                  <input id="layer-input" type="number" step="1"></span>
+                <span class="control" role="radiogroup" aria-label="Heads"><span class="control-name">Heads</span>
+                  <span id="agg-options" class="toggle"></span></span>
+                <span class="control"><label for="top-k">top_k</label><input id="top-k" type="number" min="1" step="1"></span>
+                <span class="control"><label for="top-beam">top_beam</label><input id="top-beam" type="number" min="1" max="100" step="1"></span>
+                <span class="control"><label for="min-attn">min_attn</label><input id="min-attn" type="number" min="0" max="1" step="0.01"></span>
+                <span class="control"><label for="length-norm">length_norm</label>
+                  <select id="length-norm"><option value="none">none</option><option value="avg_logprob">avg_logprob</option><option value="sqrt">sqrt</option><option value="pow">pow</option></select>
+                  <input id="norm-alpha" type="number" step="0.1" aria-label="pow exponent" hidden></span>
+                <span class="control"><label for="search-mode">search</label>
+                  <select id="search-mode"><option value="beam">beam</option><option value="exact">exact</option></select></span>
+                <span class="control"><input id="stop-at-bos" type="checkbox"><label for="stop-at-bos">stop at BOS</label></span>
+                <span class="control"><button id="reset-view" type="button">Trace's own view</button></span>
+              </form>
+              <div id="note" class="note" role="status" hidden></div>
               <div class="main-content">
                 <div class="visualization" id="visualization">
                   \(SankeySVG.markup(trace, layout: layout, standalone: false))
-                  <div class="zoom-info">Scroll to zoom, drag to pan, click a token</div>
+                  <div class="zoom-info">Scroll to zoom, drag to pan, click a node</div>
                 </div>
                 <aside class="sidebar">
                   <section class="info-section"><h2>Trace info</h2><div id="metadata-info"></div></section>
+                  <section class="info-section"><h2>Paths</h2><pre id="paths" class="paths"></pre></section>
                   <section class="info-section"><h2>Selected element</h2><div id="click-info" class="click-info empty">Click a node or link for details</div></section>
                   <section class="info-section"><h2>Beams</h2><div id="beam-list" class="beam-list"></div></section>
                 </aside>
               </div>
-              <section class="text-panel"><h2>Text</h2><div id="text-view" class="text-view"></div></section>
+              <section class="text-panel"><h2>Text <span class="hint" id="text-hint">click a token to trace from it</span></h2><div id="text-view" class="text-view"></div></section>
+              <section class="attention-panel" id="attention-panel" hidden>
+                <div class="heatmap-box">
+                  <h2>Attention of layer <span id="heatmap-layer"></span> <span class="hint">each row's strongest predecessors; scroll to zoom, drag to pan, click a row to trace from it</span></h2>
+                  <canvas id="heatmap" width="420" height="420" aria-label="attention heatmap"></canvas>
+                </div>
+                <div class="strip-box">
+                  <h2>Where the target's attention goes, layer by layer <span class="hint">click a layer to show it</span></h2>
+                  <div id="layer-strip" class="layer-strip"></div>
+                </div>
+              </section>
             </div>
             <div id="tooltip" class="tooltip" role="tooltip"></div>
             <script type="application/json" id="rat-data">\(json)</script>
             <script>
+            \(explorerEngineScript)
             \(pageScript)
             </script>
             </body>
             </html>
 
             """
+    }
+
+    /// JSON made safe inside a script element: every `<` written `\u003c`, so no token can
+    /// close the element; U+2028/U+2029 escaped for older JavaScript parsers.
+    private static func scriptSafe(_ json: String) -> String {
+        json.replacingOccurrences(of: "<", with: "\\u003c")
+            .replacingOccurrences(of: "\u{2028}", with: "\\u2028")
+            .replacingOccurrences(of: "\u{2029}", with: "\\u2029")
     }
 
     /// Writes `index.html` and `trace.json` into `directory` (created if needed); returns the page.
@@ -96,7 +137,51 @@ private struct PageData: Encodable {
     let trace: TraceResult
     /// Every token as a readable label (see `TokenLabel`).
     let labels: [String]
-    /// Node colour by position (as a string key).
-    let nodeColors: [String: String]
-    let beamColors: [String]
+    let palette: PaletteData
+}
+
+/// The diagram's colours, so the script draws with exactly the Swift SVG's.
+private struct PaletteData: Encodable {
+    let beams: [String]
+    let shared: String
+    let viridis: [String]
+}
+
+/// `ExplorerData` as the script reads it (`explore` in the JSON block): the candidate rows as
+/// base64 of little-endian typed arrays (`counts` Uint8, `positions` Int32, `weights` Float32),
+/// row index `((layer · aggregations + aggregation) · seq_len + position)` (times `cap` for
+/// positions and weights). The rows are not part of the encoded object (see `html`).
+private struct ExploreData: Encodable {
+    let cap: Int
+    let seqLen: Int
+    let layers: [Int]
+    let aggregations: [String]
+    let bosPositions: [Int]
+    let tokenIDs: [Int]
+    let note: String?
+    let rows: (counts: String, positions: String, weights: String)
+
+    enum CodingKeys: String, CodingKey {
+        case cap, layers, aggregations, note
+        case seqLen = "seq_len"
+        case bosPositions = "bos_positions"
+        case tokenIDs = "token_ids"
+    }
+
+    init(_ explorer: ExplorerData, tokens: Int) throws {
+        let c = explorer.candidates
+        guard c.firstRow == 0, c.rows == tokens else {
+            throw TraceError("the explorer holds rows \(c.firstRow)..<\(c.firstRow + c.rows), but the trace has \(tokens) tokens")
+        }
+        cap = c.cap
+        seqLen = c.rows
+        layers = c.layers
+        aggregations = c.aggregations.map { $0?.rawValue ?? "given" }
+        bosPositions = explorer.bosPositions
+        tokenIDs = explorer.tokenIDs
+        note = explorer.note
+        rows = (Data(c.counts).base64EncodedString(),
+                c.positions.map { $0.littleEndian }.withUnsafeBytes { Data($0).base64EncodedString() },
+                c.weights.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Data($0).base64EncodedString() })
+    }
 }
