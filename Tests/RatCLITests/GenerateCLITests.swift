@@ -117,8 +117,30 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("generation.json"))) as? [String: Any]
         #expect((json?["generated_ids"] as? [Int])?.count == 4)
         #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"))
+        // The explorer covers the whole text: the prompt and every written token, every layer.
+        #expect(page.contains("href=\"explore/index.html\""))
+        let promptCount = (json?["prompt_ids"] as? [Int])?.count ?? 0
+        let explore = try #require(try ExploreCLITests().explorer(in: out.appendingPathComponent("explore/index.html")).explore)
+        #expect(explore["seq_len"] as? Int == promptCount + 4)
+        #expect(explore["layers"] as? [Int] == Array(0..<30))
+        #expect(explore["token_ids"] as? [Int] == (json?["prompt_ids"] as? [Int] ?? []) + (json?["generated_ids"] as? [Int] ?? []))
+        let counts = try #require(Data(base64Encoded: explore["counts"] as? String ?? ""))
+        #expect(counts.count == 30 * 2 * (promptCount + 4))
+        #expect(counts.prefix(promptCount + 4) == Data((0..<(promptCount + 4)).map { UInt8(min($0, 10)) }))
         let bad = try runRat(["generate", "--model", smolLM2, "--prompt", "a", "--output", "/proc/rat-no"])
         #expect(bad.status != 0 && bad.stderr.contains("cannot create output directory"))
+    }
+
+    /// Tracing from the token itself at an inner layer: the extra step for the last token runs
+    /// every layer (a cached pass must fill the whole cache).
+    @Test(.enabled(if: haveSmolLM2)) func traceFromTokenAtAnInnerLayer() throws {
+        let run = try runRat(["generate", "--model", smolLM2, "--prompt", "The quick brown fox", "--max-new-tokens", "3",
+                              "--trace-from", "token", "--layer", "12", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let traces = json?["traces"] as? [[String: Any]] ?? []
+        #expect(traces.count == 3)
+        #expect(traces.allSatisfy { ($0["metadata"] as? [String: Any])?["layer"] as? Int == 12 })
     }
 
     @Test(.enabled(if: haveSmolLM2)) func ctrlCStopsCleanlyAndKeepsTheText() throws {

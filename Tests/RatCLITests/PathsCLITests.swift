@@ -89,7 +89,7 @@ import Testing
             (["paths", "/nonexistent/m.npy"], "cannot read"),
             (["paths", "/etc/hostname"], "not a NumPy .npy file"),
             (["paths", try npy([1, 0, 0.5, 0.5, 1, 1], shape: "(2, 3)")], "not square"),
-            (["paths", try npy([1, 0, 0, 1], shape: "(4,)")], "expected a 2-D [seq][seq] or 3-D"),
+            (["paths", try npy([1, 0, 0, 1], shape: "(4,)")], "expected a 2-D [seq][seq], 3-D [heads][seq][seq] or 4-D [layers][heads][seq][seq] array, got shape [4]"),
             (["paths", try npy([], shape: "(0, 0)")], "empty"),
             (["paths", try npy([1, 0, .nan, 1], shape: "(2, 2)")], "non-finite value nan at [1][0]"),
             (["paths", try npy([1, 0, -1, 1], shape: "(2, 2)")], "negative value"),
