@@ -16,6 +16,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // OpenBLAS, loaded at run time so that rat can choose its kernels (Sources/CBLAS/blas_loader.c).
@@ -34,10 +36,18 @@ let package = Package(
         // A Jinja interpreter for HuggingFace chat templates, rendering as transformers does.
         .target(name: "ChatTemplates"),
         .target(name: "ReverseAttention", dependencies: ["ModelRuntime", "Tokenization"]),
+        // `rat serve`: the explorer page and a JSON API over one loaded model (Hummingbird 2).
+        .target(
+            name: "RatServer",
+            dependencies: [
+                "ReverseAttention", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "rat",
             dependencies: [
-                "ReverseAttention",
+                "ReverseAttention", "RatServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -194,10 +194,11 @@ extension TraceResult: Codable {
         try c.encodeIfPresent(searchComparison, forKey: .searchComparison)
     }
 
-    /// trace.json: pretty-printed UTF-8, the reference's field names.
+    /// trace.json: pretty-printed UTF-8, the reference's field names, keys sorted (so the same
+    /// trace is the same bytes every run).
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
 

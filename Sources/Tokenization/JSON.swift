@@ -3,8 +3,9 @@
 /// Foundation's `JSONSerialization` takes about 0.55 s on Qwen2's 11 MB tokenizer.json, because it
 /// builds a bridged dictionary per object; this keeps objects as arrays of pairs (tokenizer files
 /// have few keys per object except the vocabulary, which is only iterated) and creates Swift
-/// strings directly from the bytes when they hold no escapes.
-indirect enum JSONValue: Sendable {
+/// strings directly from the bytes when they hold no escapes. Public for readers of other small
+/// JSON inputs where a boolean must not pass for a number (the server's requests).
+public indirect enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case number(Double)
@@ -12,24 +13,24 @@ indirect enum JSONValue: Sendable {
     case array([JSONValue])
     case object([(key: String, value: JSONValue)])
 
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         guard case .object(let pairs) = self else { return nil }
         for pair in pairs where pair.key == key { return pair.value }
         return nil
     }
 
-    var isNull: Bool { if case .null = self { return true } else { return false } }
-    var string: String? { if case .string(let s) = self { return s } else { return nil } }
-    var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
-    var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-    var object: [(key: String, value: JSONValue)]? { if case .object(let o) = self { return o } else { return nil } }
-    var int: Int? {
+    public var isNull: Bool { if case .null = self { return true } else { return false } }
+    public var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    public var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    public var object: [(key: String, value: JSONValue)]? { if case .object(let o) = self { return o } else { return nil } }
+    public var int: Int? {
         guard case .number(let d) = self, d.rounded() == d, abs(d) < 9e15 else { return nil }
         return Int(d)
     }
 
     /// A short description of the kind of value, for error messages.
-    var kind: String {
+    public var kind: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -41,16 +42,17 @@ indirect enum JSONValue: Sendable {
     }
 }
 
-struct JSONParseError: Error {
-    let offset: Int
-    let message: String
+public struct JSONParseError: Error {
+    public let offset: Int
+    public let message: String
 }
 
-struct JSONParser {
+public struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var i = 0
 
-    static func parse(_ data: [UInt8]) throws(JSONParseError) -> JSONValue {
+    /// Parses one JSON value (nesting at most 200 deep).
+    public static func parse(_ data: [UInt8]) throws(JSONParseError) -> JSONValue {
         let result: Result<JSONValue, JSONParseError> = data.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)
             do {

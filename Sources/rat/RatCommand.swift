@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Rat: ParsableCommand {
+struct Rat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rat",
         abstract: "Reverse Attention Tracer: which earlier tokens did attention flow from?",
@@ -9,6 +9,6 @@ struct Rat: ParsableCommand {
             rat follows attention backward from a target token, along the paths whose products of \
             attention weights are largest, and writes them as text, trace.json and a page.
             """,
-        subcommands: [TraceCommand.self, GenerateCommand.self, PathsCommand.self, AttentionCommand.self, InspectCommand.self, TokenizeCommand.self]
+        subcommands: [TraceCommand.self, GenerateCommand.self, ServeCommand.self, PathsCommand.self, AttentionCommand.self, InspectCommand.self, TokenizeCommand.self]
     )
 }

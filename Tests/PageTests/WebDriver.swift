@@ -17,8 +17,9 @@ final class WebDriver: @unchecked Sendable {
             && (FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") || FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium-browser"))
     }
 
-    /// Starts chromedriver on a free port and a headless Chromium session with the network cut off.
-    init() async throws {
+    /// Starts chromedriver on a free port and a headless Chromium session with the network cut off
+    /// (with `loopback`, the browser may reach servers on this machine, and nothing else exists here).
+    init(loopback: Bool = false) async throws {
         let port = Int.random(in: 20_000..<60_000)
         driver = Process()
         driver.executableURL = URL(fileURLWithPath: "/usr/bin/chromedriver")
@@ -49,7 +50,7 @@ final class WebDriver: @unchecked Sendable {
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--window-size=1400,900",
                          // No network: every request would go to a proxy that is not there.
-                         "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"],
+                         ] + (loopback ? [] : ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]),
             ],
         ]]]
         do {
@@ -63,9 +64,11 @@ final class WebDriver: @unchecked Sendable {
             throw error
         }
         // And tell the page's network stack it is offline.
-        _ = try await command("goog/cdp/execute", body: ["cmd": "Network.enable", "params": [String: Any]()])
-        _ = try await command("goog/cdp/execute", body: ["cmd": "Network.emulateNetworkConditions", "params": [
-            "offline": true, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0]])
+        if !loopback {
+            _ = try await command("goog/cdp/execute", body: ["cmd": "Network.enable", "params": [String: Any]()])
+            _ = try await command("goog/cdp/execute", body: ["cmd": "Network.emulateNetworkConditions", "params": [
+                "offline": true, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0]])
+        }
     }
 
     func quit() async {
@@ -181,43 +184,49 @@ final class WebDriver: @unchecked Sendable {
     }
 
     private static func exchange(port: UInt16, _ request: Data) throws -> Data {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 120, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(description: "cannot connect to chromedriver on port \(port)") }
-        try request.withUnsafeBytes { raw in
-            var sent = 0
-            while sent < raw.count {
-                let n = send(fd, raw.baseAddress! + sent, raw.count - sent, 0)
-                guard n > 0 else { throw Failure(description: "send() failed") }
-                sent += n
-            }
-        }
-        // Read the head, then exactly Content-Length bytes (chromedriver keeps connections open).
-        var reply = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var expected: Int? = nil
-        while expected.map({ reply.count < $0 }) ?? true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n < 0 { throw Failure(description: "no reply from chromedriver (timeout)") }
-            if n == 0 { break }
-            reply.append(contentsOf: buffer[0..<n])
-            if expected == nil, let split = reply.range(of: Data("\r\n\r\n".utf8)) {
-                let head = String(decoding: reply[..<split.lowerBound], as: UTF8.self).lowercased()
-                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
-                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
-                expected = length.map { split.upperBound + $0 } ?? Int.max
-            }
-        }
-        return reply
+        try loopbackExchange(port: port, request)
     }
+}
+
+/// One HTTP/1.1 request to a port on 127.0.0.1 over a plain socket; returns the raw reply (head
+/// and exactly Content-Length bytes of body, or everything until the server closes).
+func loopbackExchange(port: UInt16, _ request: Data, timeout: Int = 120) throws -> Data {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw WebDriver.Failure(description: "socket() failed") }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: timeout, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw WebDriver.Failure(description: "cannot connect to chromedriver on port \(port)") }
+    try request.withUnsafeBytes { raw in
+        var sent = 0
+        while sent < raw.count {
+            let n = send(fd, raw.baseAddress! + sent, raw.count - sent, 0)
+            guard n > 0 else { throw WebDriver.Failure(description: "send() failed") }
+            sent += n
+        }
+    }
+    // Read the head, then exactly Content-Length bytes (chromedriver keeps connections open).
+    var reply = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    var expected: Int? = nil
+    while expected.map({ reply.count < $0 }) ?? true {
+        let n = recv(fd, &buffer, buffer.count, 0)
+        if n < 0 { throw WebDriver.Failure(description: "no reply from chromedriver (timeout)") }
+        if n == 0 { break }
+        reply.append(contentsOf: buffer[0..<n])
+        if expected == nil, let split = reply.range(of: Data("\r\n\r\n".utf8)) {
+            let head = String(decoding: reply[..<split.lowerBound], as: UTF8.self).lowercased()
+            let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
+            expected = length.map { split.upperBound + $0 } ?? Int.max
+        }
+    }
+    return reply
 }

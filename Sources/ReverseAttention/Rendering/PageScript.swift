@@ -674,14 +674,11 @@ let pageScript = #"""
     box.hidden = shown.length === 0;
   }
 
-  function setupControls() {
+  // The controls' listeners, bound once (they read the current explorer when they fire).
+  function bindControls() {
     var form = document.getElementById('explorer-controls');
-    form.hidden = false;
     form.addEventListener('submit', function (e) { e.preventDefault(); });
     var slider = document.getElementById('layer-slider'), input = document.getElementById('layer-input');
-    slider.max = String(ex.layers.length - 1);
-    input.min = String(ex.layers[0]);
-    input.max = String(ex.layers[ex.layers.length - 1]);
     slider.addEventListener('input', function () { update({ layerIndex: Number(slider.value) }); });
     // An emptied field (being retyped) changes nothing.
     input.addEventListener('change', function () {
@@ -695,31 +692,18 @@ let pageScript = #"""
       }
       update({ layerIndex: li });
     });
-    var aggBox = document.getElementById('agg-options');
-    ex.aggregations.forEach(function (name, ai) {
-      var id = 'agg-' + name;
-      var radio = el('input');
-      radio.type = 'radio'; radio.name = 'agg'; radio.id = id; radio.value = name;
-      radio.addEventListener('change', function () { if (radio.checked) update({ aggIndex: ai }); });
-      aggBox.appendChild(radio);
-      var l = el('label', null, name);
-      l.htmlFor = id;
-      aggBox.appendChild(l);
-    });
-    var topK = document.getElementById('top-k');
-    topK.max = String(ex.cap);
-    function integerControl(element, key, lo, hi) {
+    function integerControl(element, key, hi) {
       element.addEventListener('change', function () {
         if (element.value === '') return;
         var v = Math.round(Number(element.value));
         if (!isFinite(v)) { syncControls(); return; }
         var change = {};
-        change[key] = Math.min(hi, Math.max(lo, v));
+        change[key] = Math.min(hi(), Math.max(1, v));
         update(change);
       });
     }
-    integerControl(topK, 'topK', 1, ex.cap);
-    integerControl(document.getElementById('top-beam'), 'topBeam', 1, maxTopBeam);
+    integerControl(document.getElementById('top-k'), 'topK', function () { return ex.cap; });
+    integerControl(document.getElementById('top-beam'), 'topBeam', function () { return maxTopBeam; });
     var minAttn = document.getElementById('min-attn');
     minAttn.addEventListener('change', function () {
       if (minAttn.value === '') return;
@@ -741,7 +725,27 @@ let pageScript = #"""
     document.getElementById('stop-at-bos').addEventListener('change', function (e) { update({ stopAtBOS: e.target.checked }); });
     document.getElementById('reset-view').addEventListener('click', function () { notes.fragment = null; apply(copy(initial)); });
     window.addEventListener('hashchange', function () {
-      if (location.hash !== fragmentOf(state)) apply(readFragment());
+      if (ex && location.hash !== fragmentOf(state)) apply(readFragment());
+    });
+  }
+  // The controls' ranges and the aggregation toggle, for the current explorer.
+  function configureControls() {
+    var slider = document.getElementById('layer-slider'), input = document.getElementById('layer-input');
+    slider.max = String(ex.layers.length - 1);
+    input.min = String(ex.layers[0]);
+    input.max = String(ex.layers[ex.layers.length - 1]);
+    document.getElementById('top-k').max = String(ex.cap);
+    var aggBox = document.getElementById('agg-options');
+    aggBox.textContent = '';
+    ex.aggregations.forEach(function (name, ai) {
+      var id = 'agg-' + name;
+      var radio = el('input');
+      radio.type = 'radio'; radio.name = 'agg'; radio.id = id; radio.value = name;
+      radio.addEventListener('change', function () { if (radio.checked) update({ aggIndex: ai }); });
+      aggBox.appendChild(radio);
+      var l = el('label', null, name);
+      l.htmlFor = id;
+      aggBox.appendChild(l);
     });
   }
   function syncControls() {
@@ -808,38 +812,73 @@ let pageScript = #"""
     setBeam('all');
   }
 
+  // TokenLabel.readable: whitespace made visible, byte fragments named (for data without labels).
+  var visible = { ' ': '\u00B7', '\n': '\u21B5', '\r': '\u240D', '\t': '\u21E5', '\u00A0': '\u237D',
+                  '\u200B': '\u2039ZW\u203A', '\u200C': '\u2039ZW\u203A', '\u200D': '\u2039ZW\u203A', '\uFEFF': '\u2039ZW\u203A' };
+  function readable(token) {
+    if (token === '') return '\u2205';
+    var scalars = Array.from(token);
+    if (scalars.every(function (c) { return c === '\uFFFD'; })) {
+      return scalars.length === 1 ? '\u2039byte\u203A' : '\u2039' + scalars.length + ' bytes\u203A';
+    }
+    return scalars.map(function (c) { return visible[c] || c; }).join('');
+  }
+
+  // Shows a trace (and its explorer, if any): the first at load, then whatever `rat.load` is given.
+  function start(newData, useFragment) {
+    var palette = data && data.palette;
+    data = newData;
+    if (!data.palette) data.palette = palette;
+    trace = data.trace;
+    if (!data.labels) data.labels = trace.tokens.map(readable);
+    tokenEls = [];
+    document.getElementById('text-view').textContent = '';
+    buildText();
+    heat = { key: null, image: null, size: 0, k: 1, x: 0, y: 0 };
+    document.getElementById('layer-strip').textContent = '';
+    notes = { fragment: null, search: null };
+    state = null;
+    if (data.explore) {
+      ex = RatExplorer.decode(data.explore);
+      ex.tokenIDs = data.explore.token_ids;
+      ex.note = data.explore.note;
+      initial = initialState();
+      configureControls();
+      document.getElementById('explorer-controls').hidden = false;
+      document.getElementById('attention-panel').hidden = false;
+      document.getElementById('text-hint').textContent = 'click a token to trace from it';
+      buildStrip();
+      apply(useFragment ? readFragment() : copy(initial));
+    } else {
+      ex = null;
+      document.getElementById('explorer-controls').hidden = true;
+      document.getElementById('attention-panel').hidden = true;
+      document.getElementById('text-hint').textContent = 'click a coloured token to find it in the diagram';
+      view = traceView();
+      redraw();
+      showNotes();
+    }
+  }
+
   function init() {
     try {
-      data = JSON.parse(document.getElementById('rat-data').textContent);
-      trace = data.trace;
       svg = document.getElementById('sankey');
       viewport = document.getElementById('viewport');
       setupZoom();
       bindDiagram();
-      buildText();
+      bindControls();
+      setupHeatmap();
       document.getElementById('beam-filter').addEventListener('change', function (e) { setBeam(e.target.value); });
-      if (data.explore) {
-        ex = RatExplorer.decode(data.explore);
-        ex.tokenIDs = data.explore.token_ids;
-        ex.note = data.explore.note;
-        initial = initialState();
-        setupControls();
-        document.getElementById('attention-panel').hidden = false;
-        buildStrip();
-        setupHeatmap();
-        apply(readFragment());
-      } else {
-        document.getElementById('text-hint').textContent = 'click a coloured token to find it in the diagram';
-        view = traceView();
-        redraw();
-        showNotes();
-      }
-      // Read-only access for scripts and tests: the current view and selection.
+      start(JSON.parse(document.getElementById('rat-data').textContent), true);
+      // For scripts and tests: the current view and selection; `load` shows another trace
+      // (trace.json as `trace`, and `explore` as the page embeds it), as the served page does.
       window.rat = {
         view: function () { return view; },
         selection: function () { return state && { target: state.target, layer: ex.layers[state.layerIndex], agg: ex.aggregations[state.aggIndex],
           top_k: state.topK, top_beam: state.topBeam, min_attn: state.minAttn, length_norm: state.lengthNorm,
-          stop_at_bos: state.stopAtBOS, search: state.mode }; }
+          stop_at_bos: state.stopAtBOS, search: state.mode }; },
+        load: function (newData) { start(newData, false); },
+        readable: readable
       };
       document.body.setAttribute('data-ready', 'true');
     } catch (error) {

@@ -84,4 +84,13 @@ input[type=checkbox], input[type=radio] { accent-color: #4cc9f0; vertical-align:
 .layer-cell.selected { border-color: #ffd166; outline: 1px solid #ffd166; }
 .layer-label { font-size: 0.72rem; color: #e6e6f0; white-space: nowrap; }
 .error { padding: 2rem; color: #ff8fa3; }
+.live-form { display: flex; flex-direction: column; gap: 0.4rem; padding: 0.6rem 1.5rem; background: #16213e; border-bottom: 1px solid #0f3460; }
+.live-form textarea { background: #0f3460; border: 1px solid #3b5b8f; color: #eee; border-radius: 4px; padding: 0.4rem;
+                      font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 0.85rem; resize: vertical; }
+.live-buttons { display: flex; flex-wrap: wrap; gap: 0.6rem 1rem; align-items: center; }
+.live-status { font-size: 0.85rem; color: #c9cde0; }
+.live-status.error-text { color: #ffb3c0; }
+.live-output { font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 0.85rem; white-space: pre-wrap; color: #e6e6f0;
+               background: #0f3460; padding: 0.4rem; border-radius: 4px; }
+button:disabled { opacity: 0.6; cursor: default; }
 """

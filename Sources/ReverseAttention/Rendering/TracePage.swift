@@ -7,7 +7,9 @@ import Foundation
 /// block, where every `<` is written `\u003c` so no token can close the script element; the
 /// script puts text into the DOM with `textContent` only.
 public enum TracePage {
-    public static func html(_ trace: TraceResult) throws -> String {
+    /// The page of `trace`; with `live`, the page `rat serve` answers `GET /` with: a text box
+    /// (and a chat box) whose Trace and Generate buttons ask the server and redraw in place.
+    public static func html(_ trace: TraceResult, live: LivePage? = nil) throws -> String {
         let layout = SankeyLayout(trace.sankey)
         let data = PageData(
             trace: trace,
@@ -17,12 +19,8 @@ public enum TracePage {
         encoder.outputFormatting = [.withoutEscapingSlashes]
         var json = scriptSafe(String(decoding: try encoder.encode(data), as: UTF8.self))
         if let explorer = trace.explorer {
-            // The rows go in as base64 text, which needs no escaping: appended, not re-encoded.
-            let explore = try ExploreData(explorer, tokens: trace.tokens.count)
             json.removeLast()  // the closing brace
-            json += ",\"explore\":" + scriptSafe(String(decoding: try encoder.encode(explore), as: UTF8.self)).dropLast()
-            json += ",\"counts\":\"" + explore.rows.counts + "\",\"positions\":\"" + explore.rows.positions
-            json += "\",\"weights\":\"" + explore.rows.weights + "\"}}"
+            json += ",\"explore\":" + (try exploreJSON(explorer, tokens: trace.tokens.count)) + "}"
         }
         let title = "Reverse Attention Trace: \(TokenLabel.readable(trace.tokens.indices.contains(trace.targetPos) ? trace.tokens[trace.targetPos] : "")) (position \(trace.targetPos), layer \(trace.layer))"
         return """
@@ -31,7 +29,7 @@ public enum TracePage {
             <head>
             <meta charset="UTF-8">
             <meta name="viewport" content="width=device-width, initial-scale=1.0">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\(live == nil ? "" : "; connect-src 'self'")">
             <title>\(escapeMarkup(title))</title>
             <style>
             \(pageStyle)
@@ -65,6 +63,7 @@ public enum TracePage {
                 <span class="control"><input id="stop-at-bos" type="checkbox"><label for="stop-at-bos">stop at BOS</label></span>
                 <span class="control"><button id="reset-view" type="button">Trace's own view</button></span>
               </form>
+              \(live?.panel ?? "")
               <div id="note" class="note" role="status" hidden></div>
               <div class="main-content">
                 <div class="visualization" id="visualization">
@@ -95,11 +94,24 @@ public enum TracePage {
             <script>
             \(explorerEngineScript)
             \(pageScript)
+            \(live == nil ? "" : liveScript)
             </script>
             </body>
             </html>
 
             """
+    }
+
+    /// An explorer as the page's script reads it (`explore` in its data): the rows as base64
+    /// text, which needs no escaping, appended rather than re-encoded (13 MB at 2,048 tokens).
+    public static func exploreJSON(_ explorer: ExplorerData, tokens: Int) throws -> String {
+        let explore = try ExploreData(explorer, tokens: tokens)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        var json = scriptSafe(String(decoding: try encoder.encode(explore), as: UTF8.self))
+        json.removeLast()  // the closing brace
+        return json + ",\"counts\":\"" + explore.rows.counts + "\",\"positions\":\"" + explore.rows.positions
+            + "\",\"weights\":\"" + explore.rows.weights + "\"}"
     }
 
     /// JSON made safe inside a script element: every `<` written `\u003c`, so no token can
@@ -183,5 +195,31 @@ private struct ExploreData: Encodable {
         rows = (Data(c.counts).base64EncodedString(),
                 c.positions.map { $0.littleEndian }.withUnsafeBytes { Data($0).base64EncodedString() },
                 c.weights.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Data($0).base64EncodedString() })
+    }
+}
+
+/// What the served page adds: a text box, a chat box when the model has a chat template, and
+/// buttons that ask the server (`rat serve`) and redraw the page in place.
+public struct LivePage: Sendable {
+    /// The model has a chat template: offer to send the text as a user message.
+    public var chat: Bool
+
+    public init(chat: Bool) { self.chat = chat }
+
+    var panel: String {
+        """
+        <form id="live-form" class="live-form">
+          <label for="live-text">Text</label>
+          <textarea id="live-text" rows="3" spellcheck="false" placeholder="Type a text to trace, or a prompt to continue"></textarea>
+          <div class="live-buttons">
+            \(chat ? #"<span class="control"><input id="live-chat" type="checkbox"><label for="live-chat">as a chat message (the model's template)</label></span>"# : "")
+            <span class="control"><label for="live-max-new">new tokens</label><input id="live-max-new" type="number" min="1" max="512" value="32"></span>
+            <button id="live-trace" type="submit">Trace</button>
+            <button id="live-generate" type="button">Generate</button>
+            <span id="live-status" class="live-status" role="status"></span>
+          </div>
+          <div id="live-output" class="live-output" hidden></div>
+        </form>
+        """
     }
 }
