@@ -41,6 +41,7 @@ bench: build assets
 	.build/release/rat-bench-paths 512 2048 4096
 	.build/release/rat-bench --versus-llamacpp
 	.build/release/rat-bench --versus-llamacpp --model $(HOME)/.cache/rat/models/gemma-3-270m-q4_k_m.gguf
+	python3 tools/bench/serve_load.py
 
 clean:
 	rm -rf .build output

@@ -81,6 +81,17 @@ struct RequestFields {
         return found
     }
 
+    /// `sink` and `sink_positions`, as `--sink` and `--sink-positions`; nil when neither is given.
+    func sink() throws(APIError) -> SinkOptions? {
+        guard has("sink") || has("sink_positions") else { return nil }
+        let handling = try choice("sink", default: SinkHandling.keep, SinkHandling.allCases)
+        guard let v = value("sink_positions") else { return SinkOptions(handling) }
+        guard let items = v.array, let positions = items.map(\.int) as? [Int] else {
+            throw .badRequest("sink_positions must be a list of integers")
+        }
+        return SinkOptions(handling, positions: positions)
+    }
+
     /// The input: exactly one of `text`, `ids`, `messages`.
     func input() throws(APIError) -> RequestInput {
         let given = ["text", "ids", "messages"].filter(has)

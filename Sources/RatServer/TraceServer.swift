@@ -93,7 +93,7 @@ public final class TraceServer: Sendable {
 
     static let traceFields: Set<String> = [
         "text", "ids", "messages", "target_pos", "layer", "top_beam", "top_k", "min_attn", "agg_heads", "length_norm",
-        "stop_at_bos", "bos_token_id", "search", "explore", "explore_cap",
+        "stop_at_bos", "bos_token_id", "search", "explore", "explore_cap", "sink", "sink_positions",
     ]
 
     /// `POST /api/trace`.
@@ -117,6 +117,7 @@ public final class TraceServer: Sendable {
             throw .badRequest("explore takes all, none, auto, or layers such as 0,5,10-12,-1; got '\(exploreText)'")
         }
         let exploreCap = try f.int("explore_cap", default: ExplorerData.defaultCap, in: 1...AttentionCandidates.maximumCap)
+        let sink = try f.sink()
         let tracer = self.tracer, maxTokens = configuration.maxTokens
         return try await run {
             let (ids, text, padMask) = try input.encode(with: tracer.tokenizer)
@@ -124,7 +125,7 @@ public final class TraceServer: Sendable {
             let (result, _) = try tracer.trace(
                 inputIDs: ids, targetPos: targetPos, attentionMask: padMask ? nil : Array(repeating: 1, count: ids.count), layer: layer,
                 topBeam: topBeam, topK: topK, minAttn: minAttn, aggHeads: aggHeads, lengthNorm: lengthNorm, stopAtBOS: stopAtBOS,
-                bosTokenID: bosTokenID, search: search, text: text, explore: explore, exploreCap: exploreCap)
+                bosTokenID: bosTokenID, search: search, text: text, explore: explore, exploreCap: exploreCap, sink: sink)
             var json = String(decoding: try result.jsonData(), as: UTF8.self)
             if let explorer = result.explorer {
                 // trace.json, then the explorer's rows as the page reads them.

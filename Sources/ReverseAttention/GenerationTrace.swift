@@ -42,6 +42,7 @@ extension ReverseAttentionTracer {
         aggHeads: HeadAggregation = .mean, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,
         lengthNorm: String = "avg_logprob", stopAtBOS: Bool = true, bosTokenID: Int? = nil, search: SearchMode = .beam,
         traceFrom origin: TraceOrigin = .predecessor, explore: ExploreLayers = .none, exploreCap: Int = ExplorerData.defaultCap,
+        sink: SinkOptions? = nil,
         choose: (([Float], [Int]) -> Int)? = nil, onToken: (Int) -> Bool = { _ in true }
     ) throws -> GenerationTrace {
         guard topBeam >= 1 else { throw TraceError("top_beam must be >= 1, got \(topBeam)") }
@@ -71,7 +72,7 @@ extension ReverseAttentionTracer {
                 attention: generation.attention!, inputIDs: ids, target: promptIDs.count + i - (origin == .token ? 0 : 1),
                 mask: Array(repeating: true, count: ids.count), topBeam: topBeam, topK: topK, minAttn: minAttn,
                 aggHeads: aggHeads, normalization: normalization, stopAtBOS: stopAtBOS, bosTokenID: bosTokenID,
-                search: search, text: nil)
+                search: search, text: nil, sink: sink)
             traces.append(result)
         }
         let decode = generation.decodeSeconds

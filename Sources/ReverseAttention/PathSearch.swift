@@ -54,6 +54,9 @@ public struct PathSearchResult: Sendable {
     public let comparison: SearchComparison?
     /// Things the caller should tell the user (e.g. stop_at_bos without any BOS position).
     public let warnings: [String]
+    /// With `options.sink`: the target row's share of attention on the sink positions, before
+    /// they were dropped.
+    public var sinkMass: Double? = nil
 }
 
 /// Finds the paths along which attention flows back from the target.
@@ -65,16 +68,20 @@ public func searchPaths(
     if options.stopAtBOS && options.bosPositions.isEmpty {
         warnings.append("stop_at_bos is on but the sequence has no BOS token: paths run until position 0")
     }
+    let searched = try options.sink.map { sink throws(TraceError) in try matrix.applyingSinks(sink) } ?? matrix
     let graph = PredecessorGraph(
-        matrix: matrix, upTo: target, topK: options.topK, minAttention: options.minAttention, mask: options.mask)
+        matrix: searched, upTo: target, topK: options.topK, minAttention: options.minAttention, mask: options.mask)
     let beam = BeamSearch.run(graph: graph, target: target, options: options)
+    var result: PathSearchResult
     switch mode {
     case .beam:
-        return PathSearchResult(paths: beam, target: target, mode: mode, comparison: nil, warnings: warnings)
+        result = PathSearchResult(paths: beam, target: target, mode: mode, comparison: nil, warnings: warnings)
     case .exact:
         let exact = ExactSearch.run(graph: graph, target: target, options: options)
-        return PathSearchResult(
+        result = PathSearchResult(
             paths: exact, target: target, mode: mode, comparison: SearchComparison(beam: beam, exact: exact),
             warnings: warnings)
     }
+    result.sinkMass = options.sink.map { matrix.sinkMass(row: target, positions: $0.positions) }
+    return result
 }

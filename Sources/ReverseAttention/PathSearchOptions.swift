@@ -15,12 +15,16 @@ public struct PathSearchOptions: Sendable, Equatable {
     public var bosPositions: [Int] = []
     /// Per position: false = masked out (padding), never a predecessor. nil = all valid.
     public var mask: [Bool]? = nil
+    /// Attention sinks dropped or renormalized away before the search; nil = not asked (the
+    /// matrix as it is, and no `sink_mass` in trace.json).
+    public var sink: SinkOptions? = nil
 
     public init(
         targetPosition: Int = -1, topBeam: Int = 5, topK: Int = 5, minAttention: Double = 0,
         lengthNormalization: LengthNormalization = .averageLogProbability, stopAtBOS: Bool = true,
-        bosPositions: [Int] = [], mask: [Bool]? = nil
+        bosPositions: [Int] = [], mask: [Bool]? = nil, sink: SinkOptions? = nil
     ) {
+        self.sink = sink
         self.targetPosition = targetPosition
         self.topBeam = topBeam
         self.topK = topK

@@ -31,7 +31,7 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         inputIDs: [Int], targetPos: Int = -1, attentionMask: [Int]? = nil, layer: Int = -1, topBeam: Int = 5,
         topK: Int = 5, minAttn: Double = 0, aggHeads: HeadAggregation = .mean, lengthNorm: String = "avg_logprob",
         stopAtBOS: Bool = true, bosTokenID: Int? = nil, search: SearchMode = .beam, text: String? = nil,
-        explore: ExploreLayers = .none, exploreCap: Int = ExplorerData.defaultCap
+        explore: ExploreLayers = .none, exploreCap: Int = ExplorerData.defaultCap, sink: SinkOptions? = nil
     ) throws -> (result: TraceResult, warnings: [String]) {
         guard topBeam >= 1 else { throw TraceError("top_beam must be >= 1, got \(topBeam)") }
         guard topK >= 1 else { throw TraceError("top_k must be >= 1, got \(topK)") }
@@ -82,7 +82,7 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         var (result, warnings) = try searchResult(
             attention: attention, inputIDs: inputIDs, target: target, mask: mask, topBeam: topBeam, topK: topK,
             minAttn: minAttn, aggHeads: aggHeads, normalization: normalization, stopAtBOS: stopAtBOS,
-            bosTokenID: bosTokenID, search: search, text: text)
+            bosTokenID: bosTokenID, search: search, text: text, sink: sink)
         result.explorer = explorer
         lastTimings = ["attention": attentionTime, "search": Date().timeIntervalSince(searchStart)]
         return (result, warnings)
@@ -93,16 +93,21 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
     func searchResult(
         attention: AttentionCapture, inputIDs: [Int], target: Int, mask: [Bool], topBeam: Int, topK: Int, minAttn: Double,
         aggHeads: HeadAggregation, normalization: LengthNormalization, stopAtBOS: Bool, bosTokenID: Int?,
-        search: SearchMode, text: String?
+        search: SearchMode, text: String?, sink: SinkOptions? = nil
     ) throws -> (result: TraceResult, warnings: [String]) {
         let bosID = bosTokenID ?? tokenizer.bosTokenID
         let size = target + 1
+        // Sink positions name the text's positions; those after the target have no column here.
+        if let bad = sink?.positions.first(where: { $0 < 0 || $0 >= inputIDs.count }) {
+            throw TraceError("sink position \(bad) out of range for sequence length \(inputIDs.count)")
+        }
+        let sinkHere = sink.map { SinkOptions($0.handling, positions: $0.positions.filter { $0 < size }) }
         // Only positions up to the target can be on a path (the matrix stops there).
         let bosPositions = stopAtBOS ? bosID.map { id in (0..<size).filter { inputIDs[$0] == id } } ?? [] : []
         let options = PathSearchOptions(
             targetPosition: target, topBeam: topBeam, topK: topK, minAttention: minAttn,
             lengthNormalization: normalization, stopAtBOS: stopAtBOS, bosPositions: bosPositions,
-            mask: Array(mask.prefix(size)))
+            mask: Array(mask.prefix(size)), sink: sinkHere)
         // The matrix covers positions 0...target; the paths never go past the target.
         var values = [Float](repeating: 0, count: size * size)
         for r in 0..<size {
@@ -113,8 +118,10 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         let tokens = inputIDs.map(tokenizer.tokenString)
         let settings = TraceSettings(aggHeads: aggHeads, model: model.path, text: text)
         // The tokens cover the whole sequence, so seq_len is the text's length, not the matrix's.
-        let result = try TraceResult(
+        var result = try TraceResult(
             search: found, tokens: tokens, tokenIDs: inputIDs, layer: attention.layer, options: options, extraSettings: settings)
+        // trace.json names the positions asked for, not only those up to the target.
+        if let sink { result.settings?.sinkPositions = sink.positions }
         return (result, found.warnings)
     }
 
@@ -123,13 +130,14 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         _ text: String, targetPos: Int = -1, layer: Int = -1, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,
         aggHeads: HeadAggregation = .mean, lengthNorm: String = "avg_logprob", stopAtBOS: Bool = true,
         bosTokenID: Int? = nil, search: SearchMode = .beam, explore: ExploreLayers = .none,
-        exploreCap: Int = ExplorerData.defaultCap
+        exploreCap: Int = ExplorerData.defaultCap, sink: SinkOptions? = nil
     ) throws -> (result: TraceResult, warnings: [String]) {
         let ids = tokenizer.encode(text)
         return try trace(
             inputIDs: ids, targetPos: targetPos, attentionMask: Array(repeating: 1, count: ids.count), layer: layer,
             topBeam: topBeam, topK: topK, minAttn: minAttn, aggHeads: aggHeads, lengthNorm: lengthNorm,
-            stopAtBOS: stopAtBOS, bosTokenID: bosTokenID, search: search, text: text, explore: explore, exploreCap: exploreCap)
+            stopAtBOS: stopAtBOS, bosTokenID: bosTokenID, search: search, text: text, explore: explore, exploreCap: exploreCap,
+            sink: sink)
     }
 
     /// Writes `outDir/index.html` (the self-contained page) and `outDir/trace.json`; returns the page.

@@ -67,6 +67,11 @@ public struct TraceResult: Sendable, Equatable {
         settings.lengthNorm = options.lengthNormalization.description
         settings.minAttn = options.minAttention
         settings.stopAtBOS = options.stopAtBOS
+        if let sink = options.sink {
+            settings.sink = sink.handling
+            settings.sinkPositions = sink.positions
+            settings.sinkMass = search.sinkMass
+        }
         self.init(
             seqLen: seqLen, targetPos: search.target, layer: layer, topBeam: options.topBeam, topK: options.topK,
             tokens: tokens, beams: beams, sankey: SankeyData(beams: beams, tokens: tokens, layer: layer),
@@ -84,11 +89,19 @@ public struct TraceSettings: Sendable, Equatable, Codable {
     /// The model traced, as the user named it.
     public var model: String?
     public var text: String?
+    /// `--sink`, its positions, and the target row's share of attention on them before the change.
+    public var sink: SinkHandling?
+    public var sinkPositions: [Int]?
+    public var sinkMass: Double?
 
     public init(
         searchMode: SearchMode? = nil, lengthNorm: String? = nil, minAttn: Double? = nil, stopAtBOS: Bool? = nil,
-        aggHeads: HeadAggregation? = nil, model: String? = nil, text: String? = nil
+        aggHeads: HeadAggregation? = nil, model: String? = nil, text: String? = nil, sink: SinkHandling? = nil,
+        sinkPositions: [Int]? = nil, sinkMass: Double? = nil
     ) {
+        self.sink = sink
+        self.sinkPositions = sinkPositions
+        self.sinkMass = sinkMass
         self.searchMode = searchMode
         self.lengthNorm = lengthNorm
         self.minAttn = minAttn
@@ -104,7 +117,9 @@ public struct TraceSettings: Sendable, Equatable, Codable {
         case minAttn = "min_attn"
         case stopAtBOS = "stop_at_bos"
         case aggHeads = "agg_heads"
-        case model, text
+        case model, text, sink
+        case sinkPositions = "sink_positions"
+        case sinkMass = "sink_mass"
     }
 }
 

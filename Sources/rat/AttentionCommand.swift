@@ -9,12 +9,15 @@ struct AttentionCommand: ParsableCommand {
         abstract: "Run a model and save a layer's attention probabilities as .npy (float32).",
         discussion: """
             Shapes: --agg-heads mean|max gives [seq][seq]; none gives [heads][seq][seq]; \
-            --layer all adds a leading [layers] axis.
+            --layer all adds a leading [layers] axis. --rollout writes attention rollout instead \
+            (Abnar & Zuidema 2020): R_L = Â_L ⋯ Â_0 with Â_l = 0.5·I + 0.5·mean over heads of A_l, \
+            how much each position's input flows into each position after layer L.
 
             Examples:
               rat attention --model SmolLM2-135M-Instruct.Q4_1.gguf --text "The quick brown fox" --output attn.npy
               rat attention --model Qwen/Qwen2-0.5B --ids 785,3974,13876 --layer -1 --output attn.npy
               rat attention --model model.gguf --ids 1,2,3 --layer all --agg-heads none --output all.npy
+              rat attention --model model.gguf --text "The quick brown fox" --rollout --layer 12 --output rollout.npy
             """
     )
 
@@ -36,11 +39,17 @@ struct AttentionCommand: ParsableCommand {
     @Option(help: "Where to write the .npy file.")
     var output: String
 
+    @Flag(help: "Write attention rollout through the layer (mean over heads, half identity for the residual stream).")
+    var rollout = false
+
     @OptionGroup var runtime: RuntimeOptionGroup
 
     func validate() throws {
         guard (text == nil) != (ids == nil) else { throw ValidationError("give the input as --text or as --ids (one of them)") }
         if text?.isEmpty == true { throw ValidationError("--text is empty") }
+        if rollout && aggHeads != .mean {
+            throw ValidationError("--rollout averages the heads (Â = 0.5·I + 0.5·mean over heads); --agg-heads \(aggHeads.rawValue) does not apply")
+        }
     }
 
     func run() throws {
@@ -54,14 +63,18 @@ struct AttentionCommand: ParsableCommand {
         }
         guard !tokenIDs.isEmpty else { throw ValidationError("no tokens to run") }
         let array: NumpyArray
-        if layer == "all" {
+        if rollout {
+            let layers = layer == "all" ? Array(0..<lm.config.layerCount) : [try layerIndex()]
+            let r = try lm.attentionRollout(ids: tokenIDs, layers: layers)
+            let n = tokenIDs.count
+            array = NumpyArray(shape: layer == "all" ? [r.count, n, n] : [n, n], values: r.flatMap(\.values))
+        } else if layer == "all" {
             let all = try lm.allLayerAttention(ids: tokenIDs, aggregation: aggHeads)
             let first = all[0]
             let inner = first.heads > 1 ? [first.heads, first.size, first.size] : [first.size, first.size]
             array = NumpyArray(shape: [all.count] + inner, values: all.flatMap(\.values))
         } else {
-            guard let index = Int(layer) else { throw ValidationError("--layer takes an integer or 'all', got '\(layer)'") }
-            let a = try lm.attention(ids: tokenIDs, layer: index, aggregation: aggHeads)
+            let a = try lm.attention(ids: tokenIDs, layer: try layerIndex(), aggregation: aggHeads)
             array = NumpyArray(shape: a.heads > 1 || aggHeads == .none ? [a.heads, a.size, a.size] : [a.size, a.size], values: a.values)
         }
         do {
@@ -70,5 +83,10 @@ struct AttentionCommand: ParsableCommand {
             throw TraceError("cannot write '\(output)': \(error.localizedDescription)")
         }
         printError("wrote \(output): shape \(array.shape)")
+    }
+
+    private func layerIndex() throws -> Int {
+        guard let index = Int(layer) else { throw ValidationError("--layer takes an integer or 'all', got '\(layer)'") }
+        return index
     }
 }

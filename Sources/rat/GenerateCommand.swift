@@ -140,7 +140,7 @@ struct GenerateCommand: ParsableCommand {
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: traced.layer,
             aggHeads: traced.aggHeads, topBeam: paths.topBeam, topK: paths.topK, minAttn: paths.minAttn, lengthNorm: paths.lengthNorm,
             stopAtBOS: !paths.noStopAtBOS, bosTokenID: traced.bosTokenID, search: paths.search, traceFrom: traceFrom,
-            explore: output == nil ? .none : explore.explore, exploreCap: explore.exploreCap,
+            explore: output == nil ? .none : explore.explore, exploreCap: explore.exploreCap, sink: try paths.sinkOptions(),
             choose: { logits, sequence in sampler.next(logits: logits, previous: sequence) },
             onToken: { id in
                 written.append(id)

@@ -36,6 +36,27 @@ struct PathOptionGroup: ParsableArguments {
             help: "beam: the reference's beam search; exact: the provably best paths, with a report on beam search.")
     var search: SearchMode = .beam
 
+    @Option(help: "Attention sinks: keep them, drop their columns, or drop them and renormalize each row (trace.json then reports sink_mass).")
+    var sink: SinkHandling?
+
+    @Option(name: .customLong("sink-positions"), help: "Comma-separated sink positions (default: 0, the first token).")
+    var sinkPositions: String?
+
+    /// `--sink` with its positions; nil when neither was given.
+    func sinkOptions() throws -> SinkOptions? {
+        guard sink != nil || sinkPositions != nil else { return nil }
+        var positions = [0]
+        if let sinkPositions {
+            positions = try sinkPositions.split(separator: ",", omittingEmptySubsequences: false).map { part in
+                guard let p = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw TraceError("--sink-positions takes comma-separated positions, e.g. 0,1; got '\(sinkPositions)'")
+                }
+                return p
+            }
+        }
+        return SinkOptions(sink ?? .keep, positions: positions)
+    }
+
     func validate() throws {
         guard topBeam >= 1 else { throw ValidationError("--top-beam must be >= 1, got \(topBeam)") }
         guard topK >= 1 else { throw ValidationError("--top-k must be >= 1, got \(topK)") }
@@ -63,9 +84,10 @@ struct SearchOptionGroup: ParsableArguments {
         PathSearchOptions(
             targetPosition: targetPos, topBeam: topBeam, topK: topK, minAttention: minAttn,
             lengthNormalization: try LengthNormalization(parsing: lengthNorm), stopAtBOS: !noStopAtBOS,
-            bosPositions: bosPositions, mask: mask)
+            bosPositions: bosPositions, mask: mask, sink: try paths.sinkOptions())
     }
 }
 
 extension SearchMode: ExpressibleByArgument {}
+extension SinkHandling: ExpressibleByArgument {}
 extension HeadAggregation: ExpressibleByArgument {}

@@ -91,6 +91,7 @@ struct TraceCommand: ParsableCommand {
         }
 
         let exploring = explore.explore
+        let sink = try search.paths.sinkOptions()
         let modelName = try model ?? DefaultModel.path()
         let progress = Progress()
         progress.start("loading \(modelName)")
@@ -103,18 +104,18 @@ struct TraceCommand: ParsableCommand {
                 inputIDs: rendered.ids, targetPos: search.targetPos, attentionMask: Array(repeating: 1, count: rendered.ids.count),
                 layer: traced.layer, topBeam: search.topBeam, topK: search.topK, minAttn: search.minAttn, aggHeads: traced.aggHeads,
                 lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS, bosTokenID: traced.bosTokenID, search: search.search,
-                text: rendered.text, explore: exploring, exploreCap: explore.exploreCap)
+                text: rendered.text, explore: exploring, exploreCap: explore.exploreCap, sink: sink)
         } else if let inputIDs {
             // As the reference's trace(input_ids): the mask from the pad token, tokens as the tokenizer decodes them.
             (result, warnings) = try tracer.trace(
                 inputIDs: inputIDs, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
                 minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap)
+                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink)
         } else {
             (result, warnings) = try tracer.traceText(
                 input, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
                 minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap)
+                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink)
         }
         let traceTime = progress.finish()
         try TraceOutput(json: json, outputDirectory: output, svgFile: svg, openBrowser: openBrowser).emit(result, warnings: warnings)

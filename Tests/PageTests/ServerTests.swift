@@ -25,8 +25,9 @@ final class ServerProcess: @unchecked Sendable {
         var found: UInt16?
         for _ in 0..<600 where found == nil {
             let text = stderr()
-            if let range = text.range(of: "listening on http://127.0.0.1:") {
-                found = UInt16(text[range.upperBound...].prefix { $0.isNumber })
+            if let range = text.range(of: "listening on http://") {
+                let address = text[range.upperBound...].prefix { $0 != " " && $0 != "\n" }
+                found = address.split(separator: ":").last.flatMap { UInt16($0) }
             } else if !process.isRunning {
                 break
             } else {
@@ -294,6 +295,15 @@ struct ServerTests {
             .filter { $0.count > 3 && $0[1].hasSuffix(":\(port)") && $0[3] == "0A" }
         #expect(listening.count == 1, "\(listening)")
         #expect(listening.first?[1] == "0100007F:\(port)")
+        #expect(!server.stderr.contains("warning"))
+
+        // Another address only when asked, with a warning.
+        let open = try ServerProcess(["--host", "0.0.0.0"])
+        defer { open.stop() }
+        #expect(open.stderr.contains("warning: listening on 0.0.0.0"))
+        let any = String(format: "%04X", open.port)
+        let table2 = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
+        #expect(table2.split(separator: "\n").contains { $0.contains("00000000:\(any)") })
     }
 
     /// Ctrl-C while a generation streams: it finishes, then the server exits cleanly.

@@ -106,4 +106,39 @@ import Testing
             #expect(run.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count == 1, "\(arguments): \(run.stderr)")
         }
     }
+
+    /// `--sink`: trace.json reports it; paths never pass through a dropped sink; bad positions are one line.
+    @Test(.enabled(if: haveSmolLM2)) func sinksInTraceAndPaths() throws {
+        let dir = try temporaryDirectory()
+        let run = try runRat(["trace", "--model", smolLM2, "--text", "The quick brown fox jumps over the lazy dog.", "--sink", "drop",
+                              "--json", "--output", dir.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let trace = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let metadata = trace["metadata"] as! [String: Any]
+        #expect(metadata["sink"] as? String == "drop" && metadata["sink_positions"] as? [Int] == [0])
+        #expect(((metadata["sink_mass"] as? NSNumber)?.doubleValue ?? 0) > 0.3)
+        let beams = trace["beams"] as! [[String: Any]]
+        #expect(!beams.isEmpty && beams.allSatisfy { !(($0["positions"] as? [Int]) ?? [0]).contains(0) })
+        let plain = try runRat(["trace", "--model", smolLM2, "--text", "The quick brown fox jumps over the lazy dog.", "--json", "--output", dir.path])
+        #expect(!plain.stdout.contains("sink"))
+        for (arguments, message) in [
+            (["--sink-positions", "10"], "sink position 10 out of range for sequence length 10"),
+            (["--sink-positions", "0,x"], "--sink-positions takes comma-separated positions, e.g. 0,1; got '0,x'"),
+            (["--sink", "hide"], "--sink"),
+        ] {
+            let bad = try runRat(["trace", "--model", smolLM2, "--text", "The quick brown fox jumps over the lazy dog.", "--output", dir.path] + arguments)
+            #expect(bad.status != 0 && bad.stderr.contains(message), "\(arguments): \(bad.stderr)")
+            #expect(bad.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count == 1)
+        }
+    }
+
+    @Test(.enabled(if: haveSmolLM2)) func attentionRolloutFile() throws {
+        let out = try temporaryDirectory().appendingPathComponent("r.npy")
+        let run = try runRat(["attention", "--model", smolLM2, "--text", "The quick brown fox", "--rollout", "--layer", "12", "--output", out.path])
+        #expect(run.status == 0 && run.stderr.contains("shape [4, 4]"), "\(run.stderr)")
+        let all = try runRat(["attention", "--model", smolLM2, "--text", "The quick brown fox", "--rollout", "--layer", "all", "--output", out.path])
+        #expect(all.status == 0 && all.stderr.contains("shape [30, 4, 4]"), "\(all.stderr)")
+        let bad = try runRat(["attention", "--model", smolLM2, "--text", "a", "--rollout", "--agg-heads", "max", "--output", out.path])
+        #expect(bad.status != 0 && bad.stderr.contains("--rollout averages the heads"))
+    }
 }

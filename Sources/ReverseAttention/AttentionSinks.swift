@@ -1,0 +1,62 @@
+import Foundation
+
+/// What path search does with attention sinks: positions (usually the first token) that soak up
+/// much of every row's attention and carry little of the text's meaning, so that paths to them
+/// hide everything else (bertviz #131; circuit-tracer zeroes BOS by default).
+public enum SinkHandling: String, Sendable, CaseIterable, Codable {
+    /// Search the attention as it is.
+    case keep
+    /// Zero the sink columns, then search.
+    case drop
+    /// Zero the sink columns and rescale each row to sum 1 over what is left (a row with nothing
+    /// left stays zero), then search.
+    case renorm
+}
+
+/// `--sink` and `--sink-positions`.
+public struct SinkOptions: Sendable, Equatable {
+    public var handling: SinkHandling
+    /// The sink positions (default: the first token).
+    public var positions: [Int]
+
+    public init(_ handling: SinkHandling, positions: [Int] = [0]) {
+        self.handling = handling
+        self.positions = positions
+    }
+}
+
+extension AttentionMatrix {
+    /// Row `row`'s share of attention on `positions` (at or before the row), of all its attention.
+    public func sinkMass(row: Int, positions: [Int]) -> Double {
+        var total = 0.0, sink = 0.0
+        let sinks = Set(positions)
+        for j in 0...row {
+            let v = Double(self[row, j])
+            total += v
+            if sinks.contains(j) { sink += v }
+        }
+        return total > 0 ? sink / total : 0
+    }
+
+    /// The matrix with the sink columns zeroed (`drop`), and each row rescaled to sum 1 over its
+    /// other columns (`renorm`): entry `Float(Double(a) / S)` with `S` the row's other entries
+    /// summed left to right in double precision.
+    public func applyingSinks(_ options: SinkOptions) throws(TraceError) -> AttentionMatrix {
+        if let bad = options.positions.first(where: { $0 < 0 || $0 >= size }) {
+            throw TraceError("sink position \(bad) out of range for sequence length \(size)")
+        }
+        guard options.handling != .keep else { return self }
+        var values = self.values
+        let sinks = Set(options.positions)
+        for r in 0..<size {
+            var rest = 0.0
+            for j in 0...r {
+                if sinks.contains(j) { values[r * size + j] = 0 } else { rest += Double(values[r * size + j]) }
+            }
+            if options.handling == .renorm && rest > 0 {
+                for j in 0...r where !sinks.contains(j) { values[r * size + j] = Float(Double(values[r * size + j]) / rest) }
+            }
+        }
+        return try AttentionMatrix(size: size, values: values)
+    }
+}
