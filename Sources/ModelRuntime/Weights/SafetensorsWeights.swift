@@ -66,9 +66,19 @@ public final class SafetensorsWeights: WeightStore, @unchecked Sendable {
             case "BF16": type = .bf16
             default: throw ModelError("\(file): tensor \"\(name)\" has dtype \(dtype); rat reads F32, F16 and BF16 checkpoints")
             }
-            let count = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * type.bytesPerBlock,
-                  dataStart + offsets[1] <= bytes.count
+            // Checked arithmetic: a crafted header may declare shapes whose products overflow.
+            var count: Int? = 1
+            for d in shape {
+                guard let c = count, d >= 0 else { count = nil; break }
+                let (product, overflow) = c.multipliedReportingOverflow(by: d)
+                count = overflow ? nil : product
+            }
+            let size = count.flatMap { c -> Int? in
+                let (bytes, overflow) = c.multipliedReportingOverflow(by: type.bytesPerBlock)
+                return overflow ? nil : bytes
+            }
+            guard let size, offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == size,
+                  offsets[1] <= bytes.count - dataStart
             else {
                 throw ModelError("\(file): tensor \"\(name)\" (shape \(shape), \(dtype), bytes \(offsets)) does not fit the file: truncated or corrupt")
             }
