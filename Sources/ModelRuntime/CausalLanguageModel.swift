@@ -157,7 +157,7 @@ public final class CausalLanguageModel: @unchecked Sendable {
             guard (1...AttentionCandidates.maximumCap).contains(plan.cap) else {
                 throw ModelError("candidates per row must be 1...\(AttentionCandidates.maximumCap), got \(plan.cap)")
             }
-            candidates = CandidatePlan(layers: layers, cap: plan.cap)
+            candidates = CandidatePlan(layers: layers, cap: plan.cap, sinkPositions: plan.sinkPositions)
         }
         if let attentionMask {
             guard attentionMask.count == ids.count else {

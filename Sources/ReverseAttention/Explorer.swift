@@ -92,14 +92,23 @@ public struct ExplorerData: Sendable, Equatable {
     /// The default number of candidates kept per row; `top_k` up to it can be explored.
     public static let defaultCap = 10
 
+    /// The capture for `cap` explorable candidates with the sink toggle over `sinks` (default:
+    /// position 0, within `tokens`): one more entry per sink, so that `cap` remain once they drop.
+    static func plan(layers: [Int], cap: Int, sinks: [Int]?, tokens: Int) -> CandidatePlan {
+        let positions = Array(Set((sinks ?? [0]).filter { $0 >= 0 && $0 < tokens })).sorted()
+        let visible = min(cap, AttentionCandidates.maximumCap - positions.count)
+        return CandidatePlan(layers: layers, cap: visible + positions.count, sinkPositions: positions)
+    }
+
     /// From whole matrices (`rat paths`): `matrices[layer index][aggregation index]`, rows
     /// `0..<size`, padding excluded by `mask`.
     public init(
         matrices: [[AttentionMatrix]], layers: [Int], aggregations: [HeadAggregation?], cap: Int, mask: [Bool]?,
-        bosPositions: [Int], tokenIDs: [Int]?
+        bosPositions: [Int], tokenIDs: [Int]?, sinks: [Int]? = nil
     ) {
         let size = matrices.first?.first?.size ?? 0
-        var candidates = AttentionCandidates(layers: layers, aggregations: aggregations, cap: cap, rows: size)
+        let plan = Self.plan(layers: layers, cap: cap, sinks: sinks, tokens: size)
+        var candidates = AttentionCandidates(layers: layers, aggregations: aggregations, cap: plan.cap, rows: size, sinkPositions: plan.sinkPositions)
         let keep: [UInt8] = mask.map { $0.map { $0 ? 1 : 0 } } ?? []
         keep.withUnsafeBufferPointer { keep in
             let keepPointer = keep.isEmpty ? nil : keep.baseAddress

@@ -59,7 +59,7 @@ extension ReverseAttentionTracer {
             traced: try model.resolveLayer(layer), layerCount: model.config.layerCount, tokens: promptIDs.count + maxNewTokens,
             resolveLayer: model.resolveLayer)
         let candidatePlan = explored.isEmpty
-            ? nil : CandidatePlan(layers: explored, cap: min(max(exploreCap, topK), AttentionCandidates.maximumCap))
+            ? nil : ExplorerData.plan(layers: explored, cap: max(exploreCap, topK), sinks: sink?.positions, tokens: promptIDs.count)
         let generation = try model.generate(
             promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: stops, capture: (layer, aggHeads),
             captureLastToken: origin == .token, candidates: candidatePlan, choose: choose ?? { logits, _ in greedyToken(logits) },

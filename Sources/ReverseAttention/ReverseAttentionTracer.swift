@@ -68,7 +68,7 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
             // Every position (the page may pick any target) through the deepest explored layer.
             let plan = PassPlan(
                 throughLayer: max(resolvedLayer, exploredLayers.last!), captures: [resolvedLayer: aggHeads],
-                candidates: CandidatePlan(layers: exploredLayers, cap: min(max(exploreCap, topK), AttentionCandidates.maximumCap)))
+                candidates: ExplorerData.plan(layers: exploredLayers, cap: max(exploreCap, topK), sinks: sink?.positions, tokens: seqLen))
             let pass = try model.run(inputIDs, plan: plan, attentionMask: mask)
             attention = pass.attention[0]
             let bosID = bosTokenID ?? tokenizer.bosTokenID

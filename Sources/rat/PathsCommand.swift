@@ -85,8 +85,8 @@ struct PathsCommand: ParsableCommand {
             if !explored.isEmpty {
                 trace.explorer = ExplorerData(
                     matrices: explored.map { loaded.matrices[$0] }, layers: explored.map { loaded.layers[$0] },
-                    aggregations: loaded.aggregations, cap: min(max(explore.exploreCap, search.topK), AttentionCandidates.maximumCap),
-                    mask: mask, bosPositions: bos.filter { $0 >= 0 && $0 < n }, tokenIDs: ids)
+                    aggregations: loaded.aggregations, cap: max(explore.exploreCap, search.topK),
+                    mask: mask, bosPositions: bos.filter { $0 >= 0 && $0 < n }, tokenIDs: ids, sinks: options.sink?.positions)
             }
         }
         try TraceOutput(json: json, outputDirectory: output, svgFile: svg, openBrowser: openBrowser).emit(trace, warnings: result.warnings)

@@ -41,24 +41,25 @@ func rat(_ arguments: [String]) throws -> String {
 /// One explorer selection, as the page's fragment and as `rat trace` options.
 struct Selection: CustomStringConvertible {
     var target: Int, layer: Int, agg: String, topK: Int, topBeam: Int
-    var minAttn: Double = 0, lengthNorm = "avg_logprob", stopAtBOS = true, search = "beam"
+    var minAttn: Double = 0, lengthNorm = "avg_logprob", stopAtBOS = true, search = "beam", sink = "keep"
 
     /// Every setting spelled out (a fragment that leaves one out means the trace's own).
     var fragment: String {
         "#target=\(target)&layer=\(layer)&agg=\(agg)&top_k=\(topK)&top_beam=\(topBeam)&min_attn=\(minAttn)"
-            + "&length_norm=\(lengthNorm)&search=\(search)&stop_at_bos=\(stopAtBOS ? 1 : 0)"
+            + "&length_norm=\(lengthNorm)&search=\(search)&stop_at_bos=\(stopAtBOS ? 1 : 0)&sink=\(sink)"
     }
 
     /// What the page reports as its selection (`window.rat.selection()`), as text.
     var selection: [String: String] {
         ["target": "\(target)", "layer": "\(layer)", "agg": agg, "top_k": "\(topK)", "top_beam": "\(topBeam)",
          "min_attn": "\(minAttn == minAttn.rounded() ? String(Int(minAttn)) : String(minAttn))", "length_norm": lengthNorm,
-         "search": search, "stop_at_bos": "\(stopAtBOS)"]
+         "search": search, "stop_at_bos": "\(stopAtBOS)", "sink": sink]
     }
 
     var arguments: [String] {
         ["--target-pos", "\(target)", "--layer", "\(layer)", "--agg-heads", agg, "--top-k", "\(topK)", "--top-beam", "\(topBeam)",
          "--min-attn", "\(minAttn)", "--length-norm", lengthNorm, "--search", search] + (stopAtBOS ? [] : ["--no-stop-at-bos"])
+            + (sink == "keep" ? [] : ["--sink", sink])
     }
 
     var description: String { fragment }
@@ -190,6 +191,9 @@ struct ExplorerPageTests {
             Selection(target: 0, layer: 0, agg: "mean", topK: 5, topBeam: 5),
             Selection(target: n - 1, layer: 29, agg: "max", topK: 10, topBeam: 10, search: "exact"),
             Selection(target: n / 2, layer: 14, agg: "mean", topK: 3, topBeam: 4, minAttn: 0.05, lengthNorm: "pow:0.7", stopAtBOS: false),
+            Selection(target: n - 1, layer: 29, agg: "mean", topK: 10, topBeam: 5, sink: "drop"),
+            Selection(target: n - 2, layer: 20, agg: "max", topK: 10, topBeam: 8, lengthNorm: "sqrt", search: "exact", sink: "renorm"),
+            Selection(target: n - 3, layer: 3, agg: "mean", topK: 6, topBeam: 5, minAttn: 0.05, stopAtBOS: false, sink: "renorm"),
         ]
         let norms = ["avg_logprob", "none", "sqrt", "pow:0.7", "pow:1.5", "pow:-0.3"]
         for _ in 0..<12 {
@@ -198,7 +202,7 @@ struct ExplorerPageTests {
                 agg: Bool.random(using: &rng) ? "mean" : "max", topK: Int.random(in: 1...10, using: &rng),
                 topBeam: Int.random(in: 1...10, using: &rng), minAttn: [0, 0, 0.01, 0.1].randomElement(using: &rng)!,
                 lengthNorm: norms.randomElement(using: &rng)!, stopAtBOS: Bool.random(using: &rng),
-                search: Bool.random(using: &rng) ? "beam" : "exact"))
+                search: Bool.random(using: &rng) ? "beam" : "exact", sink: ["keep", "keep", "drop", "renorm"].randomElement(using: &rng)!))
         }
         // Same pass, same float32 rows, glibc's log in both: the numbers agree to the last bit.
         let tolerance = 1e-9
@@ -219,6 +223,11 @@ struct ExplorerPageTests {
                 let page = try await shown(s, browser)
                 expectSame(page.beams, expected["beams"] as! [[String: Any]], tolerance: tolerance, "\(s)")
                 #expect(page.paths == paths(expected), "\(s)")
+                if s.sink != "keep" {
+                    let shownMass = try await browser.execute("return window.rat.view().settings.sinkMass") as? Double ?? .nan
+                    let cliMass = ((expected["metadata"] as? [String: Any])?["sink_mass"] as? NSNumber)?.doubleValue ?? -1
+                    #expect(abs(shownMass - cliMass) <= 1e-12, "\(s): sink mass \(shownMass) vs \(cliMass)")
+                }
                 if s.search == "exact" {
                     let comparison = try await browser.execute("return window.rat.view().comparison") as? [String: Any]
                     let want = expected["search_comparison"] as? [String: Any]
@@ -317,7 +326,7 @@ struct ExplorerPageTests {
             #expect(defaultView.hasPrefix("#target=29&layer=2&agg=mean&top_k=5&top_beam=5"))
             #expect(try await browser.execute("return document.getElementById('note').hidden") as? Bool == true)
             let bad = ["#layer=99", "#target=30", "#target=-1", "#top_k=11", "#top_k=0", "#top_beam=x", "#agg=sum", "#min_attn=abc",
-                       "#length_norm=pow:x", "#search=greedy", "#stop_at_bos=maybe", "#bogus=1", "#target=3&layer=7"]
+                       "#length_norm=pow:x", "#search=greedy", "#stop_at_bos=maybe", "#bogus=1", "#target=3&layer=7", "#sink=hide"]
             for fragment in bad {
                 try await browser.execute("location.hash = ''")
                 try await load(page, fragment: fragment, in: browser)

@@ -31,13 +31,15 @@ import Testing
             let e = try #require(found, "\(explore)")
             #expect(e["layers"] as? [Int] == layers, "\(explore)")
             #expect(e["aggregations"] as? [String] == ["mean", "max"])
-            #expect(e["cap"] as? Int == 12, "the cap is raised to --top-k")
+            // The cap is raised to --top-k, plus one entry for the sink the page can drop (position 0).
+            #expect(e["top_k_max"] as? Int == 12 && e["cap"] as? Int == 13 && e["sink_positions"] as? [Int] == [0])
+            #expect(Data(base64Encoded: e["sink_rests"] as? String ?? "")?.count == layers.count * 2 * 10 * 8)
             #expect(e["seq_len"] as? Int == 10)
             let counts = try #require(Data(base64Encoded: e["counts"] as? String ?? ""))
             #expect(counts.count == layers.count * 2 * 10)
             // Row p holds min(p, cap) candidates: every earlier position attends a little.
             #expect(counts.prefix(10) == Data([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]))
-            #expect(Data(base64Encoded: e["weights"] as? String ?? "")?.count == layers.count * 2 * 10 * 12 * 4)
+            #expect(Data(base64Encoded: e["weights"] as? String ?? "")?.count == layers.count * 2 * 10 * 13 * 4)
         }
     }
 

@@ -126,7 +126,7 @@ import Testing
         #expect(explore["token_ids"] as? [Int] == (json?["prompt_ids"] as? [Int] ?? []) + (json?["generated_ids"] as? [Int] ?? []))
         let counts = try #require(Data(base64Encoded: explore["counts"] as? String ?? ""))
         #expect(counts.count == 30 * 2 * (promptCount + 4))
-        #expect(counts.prefix(promptCount + 4) == Data((0..<(promptCount + 4)).map { UInt8(min($0, 10)) }))
+        #expect(counts.prefix(promptCount + 4) == Data((0..<(promptCount + 4)).map { UInt8(min($0, 11)) }))  // 10 + the sink
         let bad = try runRat(["generate", "--model", smolLM2, "--prompt", "a", "--output", "/proc/rat-no"])
         #expect(bad.status != 0 && bad.stderr.contains("cannot create output directory"))
     }

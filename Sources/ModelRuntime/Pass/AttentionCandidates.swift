@@ -22,11 +22,19 @@ public struct AttentionCandidates: Sendable, Equatable {
     /// Per row slot, `cap` entries: key positions and their attention (float32, as computed).
     public internal(set) var positions: [Int32]
     public internal(set) var weights: [Float]
+    /// Attention sinks the rows also describe (`--sink`): per row slot, the sum of the row's
+    /// other entries (left to right, in double precision: what `renorm` divides by) and the
+    /// row's share of attention on the sinks. Empty without sinks. With sinks, `cap` counts
+    /// one more entry per sink position, so that `cap - sinkPositions.count` entries remain
+    /// once the sinks are dropped.
+    public internal(set) var sinkPositions: [Int] = []
+    public internal(set) var sinkRests: [Double] = []
+    public internal(set) var sinkMasses: [Double] = []
 
     public static let maximumCap = 255
 
     /// Empty rows (filled by a pass, or by `fill`).
-    public init(layers: [Int], aggregations: [HeadAggregation?], cap: Int, rows: Int, firstRow: Int = 0) {
+    public init(layers: [Int], aggregations: [HeadAggregation?], cap: Int, rows: Int, firstRow: Int = 0, sinkPositions: [Int] = []) {
         precondition(cap >= 1 && cap <= Self.maximumCap && rows >= 0 && firstRow >= 0)
         self.layers = layers
         self.aggregations = aggregations
@@ -37,6 +45,23 @@ public struct AttentionCandidates: Sendable, Equatable {
         counts = [UInt8](repeating: 0, count: slots)
         positions = [Int32](repeating: -1, count: slots * cap)
         weights = [Float](repeating: 0, count: slots * cap)
+        self.sinkPositions = sinkPositions
+        if !sinkPositions.isEmpty {
+            sinkRests = [Double](repeating: 0, count: slots)
+            sinkMasses = [Double](repeating: 0, count: slots)
+        }
+    }
+
+    /// A row's sums for `renorm` and `sink_mass`, as `AttentionMatrix.applyingSinks` and
+    /// `sinkMass` compute them: `row[j]` is key `keys.lowerBound + j` (keys before it are 0).
+    static func sinkSums(_ row: UnsafePointer<Float>, keys: ClosedRange<Int>, sinks: [Int]) -> (rest: Double, mass: Double) {
+        var total = 0.0, sink = 0.0, rest = 0.0
+        for j in 0..<keys.count {
+            let v = Double(row[j])
+            total += v
+            if sinks.contains(keys.lowerBound + j) { sink += v } else { rest += v }
+        }
+        return (rest, total > 0 ? sink / total : 0)
     }
 
     /// Consecutive parts (each starting where the previous one ends, same layers, aggregations
@@ -45,7 +70,7 @@ public struct AttentionCandidates: Sendable, Equatable {
         precondition(!parts.isEmpty)
         let first = parts[0]
         self.init(layers: first.layers, aggregations: first.aggregations, cap: first.cap,
-                  rows: parts.reduce(0) { $0 + $1.rows }, firstRow: first.firstRow)
+                  rows: parts.reduce(0) { $0 + $1.rows }, firstRow: first.firstRow, sinkPositions: first.sinkPositions)
         var next = first.firstRow
         for part in parts {
             precondition(part.layers == layers && part.aggregations == aggregations && part.cap == cap && part.firstRow == next,
@@ -57,6 +82,10 @@ public struct AttentionCandidates: Sendable, Equatable {
                     counts.replaceSubrange(to..<(to + part.rows), with: part.counts[from..<(from + part.rows)])
                     positions.replaceSubrange((to * cap)..<((to + part.rows) * cap), with: part.positions[(from * cap)..<((from + part.rows) * cap)])
                     weights.replaceSubrange((to * cap)..<((to + part.rows) * cap), with: part.weights[(from * cap)..<((from + part.rows) * cap)])
+                    if !sinkPositions.isEmpty {
+                        sinkRests.replaceSubrange(to..<(to + part.rows), with: part.sinkRests[from..<(from + part.rows)])
+                        sinkMasses.replaceSubrange(to..<(to + part.rows), with: part.sinkMasses[from..<(from + part.rows)])
+                    }
                 }
             }
             next += part.rows
@@ -87,6 +116,9 @@ public struct AttentionCandidates: Sendable, Equatable {
             }
         }
         counts[r] = UInt8(count)
+        if !sinkPositions.isEmpty {
+            (sinkRests[r], sinkMasses[r]) = Self.sinkSums(attention, keys: 0...position, sinks: sinkPositions)
+        }
     }
 
     /// The top-`cap` selection, as path search ranks predecessors: `row[j]` is the attention to
@@ -122,11 +154,14 @@ public struct AttentionCandidates: Sendable, Equatable {
 public struct CandidatePlan: Sendable, Equatable {
     /// Layers to keep (negative counts from the end).
     public var layers: [Int]
+    /// Entries per row (sink positions included, see `AttentionCandidates.sinkPositions`).
     public var cap: Int
+    public var sinkPositions: [Int]
 
-    public init(layers: [Int], cap: Int) {
+    public init(layers: [Int], cap: Int, sinkPositions: [Int] = []) {
         self.layers = layers
         self.cap = cap
+        self.sinkPositions = sinkPositions
     }
 }
 
@@ -147,11 +182,19 @@ final class CandidateCollector: @unchecked Sendable {
     private let counts: UnsafeMutablePointer<UInt8>
     private let positions: UnsafeMutablePointer<Int32>
     private let weights: UnsafeMutablePointer<Float>
+    private let sinks: [Int]
+    /// Per row slot with sinks: the sums for `renorm` and `sink_mass` (raw storage, as above).
+    private let rests: UnsafeMutablePointer<Double>, masses: UnsafeMutablePointer<Double>
     private var slots: Int { layers.count * 2 * rows }
 
-    init(layers: [Int], cap: Int, rows: Int, offset: Int, workers: Int, blockRows: Int) {
+    init(layers: [Int], cap: Int, sinks: [Int], rows: Int, offset: Int, workers: Int, blockRows: Int) {
         self.layers = layers
         self.cap = cap
+        self.sinks = sinks
+        rests = .allocate(capacity: max(layers.count * 2 * rows, 1))
+        rests.initialize(repeating: 0, count: max(layers.count * 2 * rows, 1))
+        masses = .allocate(capacity: max(layers.count * 2 * rows, 1))
+        masses.initialize(repeating: 0, count: max(layers.count * 2 * rows, 1))
         layerIndex = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($1, $0) })
         self.rows = rows
         self.offset = offset
@@ -171,6 +214,8 @@ final class CandidateCollector: @unchecked Sendable {
         counts.deallocate()
         positions.deallocate()
         weights.deallocate()
+        rests.deallocate()
+        masses.deallocate()
     }
 
     func collects(_ layer: Int) -> Bool { layerIndex[layer] != nil }
@@ -204,13 +249,20 @@ final class CandidateCollector: @unchecked Sendable {
                 let slot = (l * 2 + a) * rows + local
                 counts[slot] = UInt8(AttentionCandidates.select(
                     row, keys: start..<position, keep: keep, cap: cap, positions: positions + slot * cap, weights: weights + slot * cap))
+                if !sinks.isEmpty {
+                    (rests[slot], masses[slot]) = AttentionCandidates.sinkSums(row, keys: start...position, sinks: sinks)
+                }
             }
         }
     }
 
     /// The collected rows as candidates for positions `offset..<offset + rows` (`firstRow`).
     func candidates() -> AttentionCandidates {
-        var result = AttentionCandidates(layers: layers, aggregations: [.mean, .max], cap: cap, rows: rows, firstRow: offset)
+        var result = AttentionCandidates(layers: layers, aggregations: [.mean, .max], cap: cap, rows: rows, firstRow: offset, sinkPositions: sinks)
+        if !sinks.isEmpty {
+            result.sinkRests = Array(UnsafeBufferPointer(start: rests, count: slots))
+            result.sinkMasses = Array(UnsafeBufferPointer(start: masses, count: slots))
+        }
         result.counts = Array(UnsafeBufferPointer(start: counts, count: slots))
         result.positions = Array(UnsafeBufferPointer(start: positions, count: slots * cap))
         result.weights = Array(UnsafeBufferPointer(start: weights, count: slots * cap))

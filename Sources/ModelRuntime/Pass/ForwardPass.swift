@@ -145,7 +145,8 @@ final class ForwardPass {
     ) throws(ModelError) -> PassResult {
         var kept: [AttentionCapture] = []
         let collector = plan.map {
-            CandidateCollector(layers: $0.layers, cap: $0.cap, rows: n, offset: offset, workers: scores.count, blockRows: blockRows)
+            CandidateCollector(layers: $0.layers, cap: $0.cap, sinks: $0.sinkPositions, rows: n, offset: offset, workers: scores.count,
+                               blockRows: blockRows)
         }
         for layer in 0...last {
             let w = try model.floatWeights.layer(layer, scratch: layerScratch?.pointer, stored: storedProducts)

@@ -796,6 +796,15 @@ var RatExplorer = (function () {
     throw new Error('explore data: ' + field + ' must be base64 text');
   }
 
+  /// Little-endian float64 values from base64 text (the rows' sink sums).
+  function float64Field(value, field) {
+    var bytes = base64Bytes(value, field);
+    if (bytes.length % 8 !== 0) throw new Error('explore data: ' + field + ' is not a whole number of float64 values');
+    var out = new Float64Array(bytes.length / 8), view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    for (var i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, true);
+    return out;
+  }
+
   /// Checks every row against the contract: row p lists at most min(cap, p) distinct positions
   /// q < p with float32 weights > 0, by weight descending, ties lower position first.
   function checkRows(ex) {
@@ -871,6 +880,17 @@ var RatExplorer = (function () {
       throw new Error('explore data: weights has ' + ex.weights.length + ' entries, expected ' + rows * cap);
     }
     checkRows(ex);
+    // Sinks (optional): their positions, and per row the sum `renorm` divides by and the sink
+    // mass; `cap` then holds one more entry per sink, and `top_k_max` what stays explorable.
+    ex.sinkPositions = Array.isArray(explore.sink_positions) ? explore.sink_positions.slice() : [];
+    ex.topKMax = isWholeNumber(explore.top_k_max) ? explore.top_k_max : cap;
+    if (ex.sinkPositions.length > 0) {
+      ex.sinkRests = float64Field(explore.sink_rests, 'sink_rests');
+      ex.sinkMasses = float64Field(explore.sink_masses, 'sink_masses');
+      if (ex.sinkRests.length !== rows || ex.sinkMasses.length !== rows) {
+        throw new Error('explore data: sink_rests and sink_masses need ' + rows + ' rows');
+      }
+    }
     return ex;
   }
 
@@ -942,6 +962,41 @@ var RatExplorer = (function () {
 
   /// Positions 0...target's predecessors: the row's candidates at or above the float32 threshold,
   /// first topK of them. Edges of position p are start[p] ..< start[p + 1].
+  /// The graph after `--sink drop|renorm` (AttentionMatrix.applyingSinks, then the threshold and
+  /// top_k): the row's candidates without the sinks, for renorm each divided by the row's other
+  /// entries' sum and rounded to float32, then re-ranked (rounding can tie two entries, and ties
+  /// go to the lower position).
+  function buildSinkGraph(ex, layerIndex, aggIndex, target, topK, minAttn, sink) {
+    var n = ex.seqLen, cap = ex.cap, firstRow = (layerIndex * ex.aggregations.length + aggIndex) * n;
+    var threshold = Math.fround(minAttn), isSink = {};
+    ex.sinkPositions.forEach(function (q) { isSink[q] = true; });
+    var start = new Int32Array(target + 2);
+    var positions = new Int32Array((target + 1) * topK);
+    var attention = new Float64Array((target + 1) * topK);
+    var logAttention = new Float64Array((target + 1) * topK);
+    var edges = 0;
+    for (var p = 0; p <= target; p++) {
+      start[p] = edges;
+      var row = firstRow + p, rest = ex.sinkRests[row], kept = [];
+      for (var c = 0; c < ex.counts[row]; c++) {
+        var q = ex.positions[row * cap + c];
+        if (isSink[q]) continue;
+        var w = ex.weights[row * cap + c];
+        kept.push({ q: q, w: sink === 'renorm' && rest > 0 ? Math.fround(w / rest) : w });
+      }
+      if (sink === 'renorm') kept.sort(function (a, b) { return a.w !== b.w ? b.w - a.w : a.q - b.q; });
+      for (var i = 0; i < kept.length && edges - start[p] < topK; i++) {
+        if (!(kept[i].w >= threshold && kept[i].w > 0)) break;  // ranked: the rest are below too
+        positions[edges] = kept[i].q;
+        attention[edges] = kept[i].w;
+        logAttention[edges] = safeLog(kept[i].w);
+        edges++;
+      }
+    }
+    start[target + 1] = edges;
+    return { start: start, positions: positions, attention: attention, logAttention: logAttention };
+  }
+
   function buildGraph(ex, layerIndex, aggIndex, target, topK, minAttn) {
     var n = ex.seqLen, cap = ex.cap;
     var slot = layerIndex * ex.aggregations.length + aggIndex;
@@ -1324,10 +1379,14 @@ var RatExplorer = (function () {
     if (!isWholeNumber(aggIndex) || aggIndex < 0 || aggIndex >= ex.aggregations.length) {
       throw new Error('aggregation index ' + aggIndex + ' out of range: the page holds ' + ex.aggregations.length);
     }
-    if (topK > ex.cap) {
-      throw new Error('top_k ' + topK + ' is more than the page holds (cap ' + ex.cap + '): rerun rat with --explore-cap ' +
+    var topKMax = ex.topKMax === undefined ? ex.cap : ex.topKMax;
+    if (topK > topKMax) {
+      throw new Error('top_k ' + topK + ' is more than the page holds (cap ' + topKMax + '): rerun rat with --explore-cap ' +
         topK + ' or more');
     }
+    var sink = sel.sink === undefined ? 'keep' : sel.sink;
+    if (sink !== 'keep' && sink !== 'drop' && sink !== 'renorm') throw new Error("sink must be keep, drop or renorm, got '" + sink + "'");
+    if (sink !== 'keep' && !(ex.sinkPositions && ex.sinkPositions.length)) throw new Error('this page holds no sink data');
 
     // As the tracer: BOS positions up to the target, and none without stop_at_bos.
     var isBOS = new Uint8Array(target + 1);
@@ -1344,11 +1403,13 @@ var RatExplorer = (function () {
     if (stopAtBOS && bosCount === 0) {
       warnings.push('stop_at_bos is on but the sequence has no BOS token: paths run until position 0');
     }
-    var graph = buildGraph(ex, layerIndex, aggIndex, target, topK, minAttn);
+    var graph = sink === 'keep' ? buildGraph(ex, layerIndex, aggIndex, target, topK, minAttn)
+      : buildSinkGraph(ex, layerIndex, aggIndex, target, topK, minAttn, sink);
+    var sinkMass = ex.sinkMasses ? ex.sinkMasses[(layerIndex * ex.aggregations.length + aggIndex) * n + target] : null;
     var beam = beamSearch(graph, target, norm, topBeam, isBOS);
-    if (mode === 'beam') return { target: target, paths: beam, comparison: null, warnings: warnings };
+    if (mode === 'beam') return { target: target, paths: beam, comparison: null, warnings: warnings, sinkMass: sinkMass };
     var exact = exactSearch(graph, target, norm, topBeam, isBOS);
-    return { target: target, paths: exact, comparison: compareSearches(beam, exact), warnings: warnings };
+    return { target: target, paths: exact, comparison: compareSearches(beam, exact), warnings: warnings, sinkMass: sinkMass };
   }
 
   // ---------------------------------------------------------------------------------------------

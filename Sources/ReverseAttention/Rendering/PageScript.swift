@@ -82,14 +82,14 @@ let pageScript = #"""
       target: m.target_pos, layer: m.layer, beams: trace.beams, sankey: trace.sankey, pathsText: trace.paths_text,
       comparison: trace.search_comparison || null, warnings: [],
       settings: { agg: m.agg_heads, topK: m.top_k, topBeam: m.top_beam, minAttn: m.min_attn, lengthNorm: m.length_norm,
-                  stopAtBOS: m.stop_at_bos, mode: m.search_mode }
+                  stopAtBOS: m.stop_at_bos, mode: m.search_mode, sink: m.sink, sinkPositions: m.sink_positions, sinkMass: m.sink_mass }
     };
   }
   // The explorer's search for a selection.
   function explorerView(s) {
     var found = RatExplorer.search(ex, {
       layerIndex: s.layerIndex, aggIndex: s.aggIndex, target: s.target, topBeam: s.topBeam, topK: s.topK,
-      minAttn: s.minAttn, lengthNorm: s.lengthNorm, stopAtBOS: s.stopAtBOS, mode: s.mode
+      minAttn: s.minAttn, lengthNorm: s.lengthNorm, stopAtBOS: s.stopAtBOS, mode: s.mode, sink: s.sink
     });
     var layer = ex.layers[s.layerIndex];
     var beams = found.paths.map(function (p) {
@@ -104,7 +104,8 @@ let pageScript = #"""
       pathsText: found.paths.map(function (p) { return RatExplorer.pathText(trace.tokens, p.positions, p.score_norm); }),
       comparison: found.comparison, warnings: found.warnings,
       settings: { agg: ex.aggregations[s.aggIndex], topK: s.topK, topBeam: s.topBeam, minAttn: s.minAttn,
-                  lengthNorm: s.lengthNorm, stopAtBOS: s.stopAtBOS, mode: s.mode }
+                  lengthNorm: s.lengthNorm, stopAtBOS: s.stopAtBOS, mode: s.mode, sink: s.sink,
+                  sinkPositions: ex.sinkPositions, sinkMass: found.sinkMass }
     };
   }
 
@@ -338,6 +339,10 @@ let pageScript = #"""
     var extra = [['Model', m.model], ['Search', s.mode], ['Length norm', s.lengthNorm], ['Min attention', s.minAttn],
                  ['Stop at BOS', s.stopAtBOS], ['Heads', s.agg]];
     extra.forEach(function (r) { if (r[1] !== undefined && r[1] !== null) box.appendChild(item(r[0], r[1])); });
+    if (s.sink && s.sinkPositions && s.sinkPositions.length) {
+      box.appendChild(item('Sinks', s.sink + ' (position' + (s.sinkPositions.length === 1 ? ' ' : 's ') + s.sinkPositions.join(', ') + ')'));
+    }
+    if (typeof s.sinkMass === 'number') box.appendChild(item('Sink mass', RatExplorer.formatFixed(s.sinkMass, 4)));
     var c = view.comparison;
     if (c) {
       box.appendChild(item('Beam found optimum', c.beam_found_optimum ? 'yes' : 'no'));
@@ -346,7 +351,7 @@ let pageScript = #"""
     }
     view.warnings.forEach(function (w) { box.appendChild(el('div', 'warning', w)); });
     if (ex) box.appendChild(item('Explorer', ex.layers.length + ' layer' + (ex.layers.length === 1 ? '' : 's') +
-                                 ', ' + ex.cap + ' predecessors per position'));
+                                 ', ' + ex.topKMax + ' predecessors per position'));
   }
   function buildBeams() {
     var list = document.getElementById('beam-list');
@@ -572,10 +577,10 @@ let pageScript = #"""
     var aggIndex = ex.aggregations.indexOf(m.agg_heads === undefined || m.agg_heads === null ? 'given' : m.agg_heads);
     return {
       target: m.target_pos, layerIndex: layerIndex === -1 ? ex.layers.length - 1 : layerIndex,
-      aggIndex: aggIndex === -1 ? 0 : aggIndex, topK: Math.min(m.top_k, ex.cap), topBeam: m.top_beam,
+      aggIndex: aggIndex === -1 ? 0 : aggIndex, topK: Math.min(m.top_k, ex.topKMax), topBeam: m.top_beam,
       minAttn: m.min_attn === undefined || m.min_attn === null ? 0 : m.min_attn,
       lengthNorm: m.length_norm || 'avg_logprob', stopAtBOS: m.stop_at_bos === undefined || m.stop_at_bos === null ? true : m.stop_at_bos,
-      mode: m.search_mode || 'beam'
+      mode: m.search_mode || 'beam', sink: m.sink || 'keep'
     };
   }
   function copy(s) { return JSON.parse(JSON.stringify(s)); }
@@ -606,7 +611,7 @@ let pageScript = #"""
           if (ai === -1) return { error: 'agg=' + value + ' is not one of ' + ex.aggregations.join(', ') };
           s.aggIndex = ai; break;
         case 'top_k':
-          if (!(int >= 1 && int <= ex.cap)) return { error: 'top_k=' + value + ' is not in 1\u2013' + ex.cap + ' (the page holds ' + ex.cap + ' predecessors per position)' };
+          if (!(int >= 1 && int <= ex.topKMax)) return { error: 'top_k=' + value + ' is not in 1\u2013' + ex.topKMax + ' (the page holds ' + ex.topKMax + ' predecessors per position)' };
           s.topK = int; break;
         case 'top_beam':
           if (!(int >= 1 && int <= maxTopBeam)) return { error: 'top_beam=' + value + ' is not in 1\u2013' + maxTopBeam };
@@ -621,6 +626,10 @@ let pageScript = #"""
         case 'search':
           if (value !== 'beam' && value !== 'exact') return { error: 'search=' + value + ' is not beam or exact' };
           s.mode = value; break;
+        case 'sink':
+          if (['keep', 'drop', 'renorm'].indexOf(value) === -1) return { error: 'sink=' + value + ' is not keep, drop or renorm' };
+          if (value !== 'keep' && !ex.sinkPositions.length) return { error: 'sink=' + value + ': this page holds no sink data' };
+          s.sink = value; break;
         case 'stop_at_bos':
           if (['0', '1', 'true', 'false'].indexOf(value) === -1) return { error: 'stop_at_bos=' + value + ' is not 0 or 1' };
           s.stopAtBOS = value === '1' || value === 'true'; break;
@@ -635,7 +644,7 @@ let pageScript = #"""
     return l.length === 1 ? String(l[0]) : l[0] + '\u2013' + l[l.length - 1] + (l.length === l[l.length - 1] - l[0] + 1 ? '' : ', some');
   }
   // rat's defaults for the settings a fragment may leave out.
-  var cliDefaults = { minAttn: 0, lengthNorm: 'avg_logprob', mode: 'beam', stopAtBOS: true };
+  var cliDefaults = { minAttn: 0, lengthNorm: 'avg_logprob', mode: 'beam', stopAtBOS: true, sink: 'keep' };
   // The canonical fragment: the five main settings always, the others when they differ from
   // rat's defaults or from the trace's own (a fragment that leaves them out means the trace's own).
   function fragmentOf(s) {
@@ -647,6 +656,7 @@ let pageScript = #"""
     if (differs('lengthNorm')) parts.push('length_norm=' + text(s.lengthNorm));
     if (differs('mode')) parts.push('search=' + s.mode);
     if (differs('stopAtBOS')) parts.push('stop_at_bos=' + (s.stopAtBOS ? 1 : 0));
+    if (differs('sink')) parts.push('sink=' + s.sink);
     return '#' + parts.join('&');
   }
   function writeFragment() {
@@ -702,7 +712,7 @@ let pageScript = #"""
         update(change);
       });
     }
-    integerControl(document.getElementById('top-k'), 'topK', function () { return ex.cap; });
+    integerControl(document.getElementById('top-k'), 'topK', function () { return ex.topKMax; });
     integerControl(document.getElementById('top-beam'), 'topBeam', function () { return maxTopBeam; });
     var minAttn = document.getElementById('min-attn');
     minAttn.addEventListener('change', function () {
@@ -723,6 +733,7 @@ let pageScript = #"""
     alpha.addEventListener('change', normChanged);
     document.getElementById('search-mode').addEventListener('change', function (e) { update({ mode: e.target.value }); });
     document.getElementById('stop-at-bos').addEventListener('change', function (e) { update({ stopAtBOS: e.target.checked }); });
+    document.getElementById('sink-mode').addEventListener('change', function (e) { update({ sink: e.target.value }); });
     document.getElementById('reset-view').addEventListener('click', function () { notes.fragment = null; apply(copy(initial)); });
     window.addEventListener('hashchange', function () {
       if (ex && location.hash !== fragmentOf(state)) apply(readFragment());
@@ -734,7 +745,8 @@ let pageScript = #"""
     slider.max = String(ex.layers.length - 1);
     input.min = String(ex.layers[0]);
     input.max = String(ex.layers[ex.layers.length - 1]);
-    document.getElementById('top-k').max = String(ex.cap);
+    document.getElementById('top-k').max = String(ex.topKMax);
+    document.getElementById('sink-control').hidden = !ex.sinkPositions.length;
     var aggBox = document.getElementById('agg-options');
     aggBox.textContent = '';
     ex.aggregations.forEach(function (name, ai) {
@@ -763,6 +775,7 @@ let pageScript = #"""
     if (norm.kind === 'pow') alpha.value = String(norm.alpha);
     document.getElementById('search-mode').value = state.mode;
     document.getElementById('stop-at-bos').checked = state.stopAtBOS;
+    document.getElementById('sink-mode').value = state.sink;
   }
 
   // ---- drawing everything ---------------------------------------------------------------
@@ -876,7 +889,7 @@ let pageScript = #"""
         view: function () { return view; },
         selection: function () { return state && { target: state.target, layer: ex.layers[state.layerIndex], agg: ex.aggregations[state.aggIndex],
           top_k: state.topK, top_beam: state.topBeam, min_attn: state.minAttn, length_norm: state.lengthNorm,
-          stop_at_bos: state.stopAtBOS, search: state.mode }; },
+          stop_at_bos: state.stopAtBOS, search: state.mode, sink: state.sink }; },
         load: function (newData) { start(newData, false); },
         readable: readable
       };

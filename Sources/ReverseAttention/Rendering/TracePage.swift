@@ -61,6 +61,8 @@ public enum TracePage {
                 <span class="control"><label for="search-mode">search</label>
                   <select id="search-mode"><option value="beam">beam</option><option value="exact">exact</option></select></span>
                 <span class="control"><input id="stop-at-bos" type="checkbox"><label for="stop-at-bos">stop at BOS</label></span>
+                <span class="control" id="sink-control"><label for="sink-mode">sinks</label>
+                  <select id="sink-mode"><option value="keep">keep</option><option value="drop">drop</option><option value="renorm">renorm</option></select></span>
                 <span class="control"><button id="reset-view" type="button">Trace's own view</button></span>
               </form>
               \(live?.panel ?? "")
@@ -110,8 +112,12 @@ public enum TracePage {
         encoder.outputFormatting = [.withoutEscapingSlashes]
         var json = scriptSafe(String(decoding: try encoder.encode(explore), as: UTF8.self))
         json.removeLast()  // the closing brace
-        return json + ",\"counts\":\"" + explore.rows.counts + "\",\"positions\":\"" + explore.rows.positions
-            + "\",\"weights\":\"" + explore.rows.weights + "\"}"
+        json += ",\"counts\":\"" + explore.rows.counts + "\",\"positions\":\"" + explore.rows.positions
+            + "\",\"weights\":\"" + explore.rows.weights + "\""
+        if let sinks = explore.sinks {
+            json += ",\"sink_rests\":\"" + sinks.rests + "\",\"sink_masses\":\"" + sinks.masses + "\""
+        }
+        return json + "}"
     }
 
     /// JSON made safe inside a script element: every `<` written `\u003c`, so no token can
@@ -162,9 +168,12 @@ private struct PaletteData: Encodable {
 /// `ExplorerData` as the script reads it (`explore` in the JSON block): the candidate rows as
 /// base64 of little-endian typed arrays (`counts` Uint8, `positions` Int32, `weights` Float32),
 /// row index `((layer · aggregations + aggregation) · seq_len + position)` (times `cap` for
-/// positions and weights). The rows are not part of the encoded object (see `html`).
+/// positions and weights); with sinks, `sink_rests` and `sink_masses` (Float64 per row) and
+/// `top_k_max` = `cap` minus the sink positions. The rows are not part of the encoded object.
 private struct ExploreData: Encodable {
     let cap: Int
+    let topKMax: Int
+    let sinkPositions: [Int]
     let seqLen: Int
     let layers: [Int]
     let aggregations: [String]
@@ -172,9 +181,12 @@ private struct ExploreData: Encodable {
     let tokenIDs: [Int]
     let note: String?
     let rows: (counts: String, positions: String, weights: String)
+    let sinks: (rests: String, masses: String)?
 
     enum CodingKeys: String, CodingKey {
         case cap, layers, aggregations, note
+        case topKMax = "top_k_max"
+        case sinkPositions = "sink_positions"
         case seqLen = "seq_len"
         case bosPositions = "bos_positions"
         case tokenIDs = "token_ids"
@@ -186,6 +198,11 @@ private struct ExploreData: Encodable {
             throw TraceError("the explorer holds rows \(c.firstRow)..<\(c.firstRow + c.rows), but the trace has \(tokens) tokens")
         }
         cap = c.cap
+        topKMax = c.cap - c.sinkPositions.count
+        sinkPositions = c.sinkPositions
+        sinks = c.sinkPositions.isEmpty ? nil : (
+            c.sinkRests.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Data($0).base64EncodedString() },
+            c.sinkMasses.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Data($0).base64EncodedString() })
         seqLen = c.rows
         layers = c.layers
         aggregations = c.aggregations.map { $0?.rawValue ?? "given" }
