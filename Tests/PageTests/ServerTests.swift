@@ -324,6 +324,17 @@ struct ServerTests {
         #expect(server.stderr.contains("rat serve: stopped"))
     }
 
+    /// The page's status line once it says "traced…", or whatever it says after `seconds`.
+    func traced(_ browser: WebDriver, within seconds: Int) async throws -> String {
+        var status = ""
+        for _ in 0..<(seconds * 10) {
+            status = try await browser.execute("return document.getElementById('live-status').textContent") as? String ?? ""
+            if status.hasPrefix("traced") { break }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        return status
+    }
+
     /// The served page in Chromium: type a text, press Trace, read the paths; move the target and
     /// the layer; generate.
     @Test(.enabled(if: WebDriver.isAvailable || browserRequired)) func thePageTracesWhatIsTyped() async throws {
@@ -339,12 +350,7 @@ struct ServerTests {
             let text = "The cat sat on the mat because it was warm."
             try await browser.type("#live-text", text)
             try await browser.click("#live-trace")
-            var status = ""
-            for _ in 0..<100 {
-                status = try await browser.execute("return document.getElementById('live-status').textContent") as? String ?? ""
-                if status.hasPrefix("traced") { break }
-                try await Task.sleep(nanoseconds: 100_000_000)
-            }
+            var status = try await traced(browser, within: 10)
             #expect(status.hasPrefix("traced"), "\(status)")
             let shown = try await browser.execute("return document.getElementById('paths').textContent") as? String ?? ""
             let cli = try rat(["trace", "--model", smolLM2, "--text", text, "--output", dir])
@@ -361,11 +367,7 @@ struct ServerTests {
             // Generate: tokens stream into the page, then the whole text is traced.
             try await browser.type("#live-max-new", "6")
             try await browser.click("#live-generate")
-            for _ in 0..<200 {
-                status = try await browser.execute("return document.getElementById('live-status').textContent") as? String ?? ""
-                if status.hasPrefix("traced") { break }
-                try await Task.sleep(nanoseconds: 100_000_000)
-            }
+            status = try await traced(browser, within: 20)
             #expect(status.hasPrefix("traced"), "\(status)")
             let written = try await browser.execute("return document.getElementById('live-output').textContent") as? String ?? ""
             #expect(!written.isEmpty)
