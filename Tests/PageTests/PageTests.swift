@@ -15,9 +15,17 @@ func writePage(_ trace: TraceResult) throws -> URL {
     return try TracePage.write(trace, to: dir)
 }
 
-func trace(_ matrix: AttentionMatrix, tokens: [String], options: PathSearchOptions = PathSearchOptions(stopAtBOS: false)) throws -> TraceResult {
+func trace(
+    _ matrix: AttentionMatrix, tokens: [String], options: PathSearchOptions = PathSearchOptions(stopAtBOS: false), explore: Bool = false
+) throws -> TraceResult {
     let search = try searchPaths(in: matrix, options: options)
-    return try TraceResult(search: search, tokens: tokens, tokenIDs: Array(100..<(100 + tokens.count)), layer: 3, options: options)
+    var trace = try TraceResult(search: search, tokens: tokens, tokenIDs: Array(100..<(100 + tokens.count)), layer: 3, options: options)
+    if explore {
+        // The page then draws from its own search over the explorer rows (the same paths).
+        trace.explorer = ExplorerData(matrices: [[matrix]], layers: [3], aggregations: [nil], cap: options.topK, mask: nil,
+                                      bosPositions: [], tokenIDs: Array(100..<(100 + tokens.count)))
+    }
+    return trace
 }
 
 /// The demo's trace: SmolLM2's last layer on the fox sentence.
@@ -139,7 +147,7 @@ struct PageTests {
         let hostile = ["<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>", " & \"quoted\" 'x'",
                        "<svg onload=alert(3)>", "\u{2028}", "end"]
         let tokens = ["start"] + hostile
-        let trace = try trace(try bandMatrix(tokens.count), tokens: tokens)
+        let trace = try trace(try bandMatrix(tokens.count), tokens: tokens, explore: true)
         // Every hostile token must be on the diagram, so labels, panels and tooltips all see it.
         #expect(Set(trace.sankey.nodes.map(\.position)).count >= 4)
         let page = try writePage(trace)
@@ -155,6 +163,9 @@ struct PageTests {
             #expect(try await browser.consoleErrors() == [])
             let shown = try await browser.execute("return document.getElementById('text-view').textContent") as? String ?? ""
             #expect(shown == tokens.joined())
+            // The explorer's own search draws the same paths as the trace.
+            let paths = try await browser.execute("return document.getElementById('paths').textContent") as? String
+            #expect(paths == trace.pathsText.enumerated().map { "Beam \($0.offset + 1): \($0.element)" }.joined(separator: "\n"))
             for node in trace.sankey.nodes {
                 try await browser.click("#sankey .node[data-id='\(node.id)'] rect")
                 let details = try await browser.execute("return document.getElementById('click-info').textContent") as? String ?? ""
@@ -172,7 +183,7 @@ struct PageTests {
         let n = 1000
         let words = ["the", " model", " reads", " every", " token", ",", " and", "\n", " attention", " flows", " back", "."]
         let tokens = (0..<n).map { words[$0 % words.count] }
-        let trace = try trace(try bandMatrix(n), tokens: tokens, options: PathSearchOptions(topBeam: 10, topK: 10, stopAtBOS: false))
+        let trace = try trace(try bandMatrix(n), tokens: tokens, options: PathSearchOptions(topBeam: 10, topK: 10, stopAtBOS: false), explore: true)
         let page = try writePage(trace)
         let browser = try await WebDriver()
         do {
@@ -182,6 +193,8 @@ struct PageTests {
             #expect(loaded < 30, "took \(loaded) s to start")
             #expect(try await count(".tok", browser) == n)
             #expect(try await count("#sankey .node", browser) == trace.sankey.nodes.count)
+            let paths = try await browser.execute("return document.getElementById('paths').textContent") as? String
+            #expect(paths == trace.pathsText.enumerated().map { "Beam \($0.offset + 1): \($0.element)" }.joined(separator: "\n"))
             let node = trace.sankey.nodes[trace.sankey.nodes.count / 2]
             try await browser.click("#sankey .node[data-id='\(node.id)'] rect")
             #expect(try await count("#sankey .node.selected", browser) == 1)
