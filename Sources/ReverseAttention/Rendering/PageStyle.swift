@@ -23,6 +23,7 @@ input[type=checkbox], input[type=radio] { accent-color: #4cc9f0; vertical-align:
                      background: #16213e; border-bottom: 1px solid #0f3460; }
 .explorer-controls[hidden] { display: none; }
 .control { display: inline-flex; gap: 0.35rem; align-items: center; }
+.control[hidden] { display: none; }
 .toggle { display: inline-flex; gap: 0.2rem; align-items: center; }
 .toggle label { padding: 0.15rem 0.3rem; }
 .note { background: #3d2a00; color: #ffe3a3; padding: 0.45rem 1.5rem; font-size: 0.85rem; border-bottom: 1px solid #6b4a00; }
