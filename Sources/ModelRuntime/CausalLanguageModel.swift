@@ -174,8 +174,16 @@ public final class CausalLanguageModel: @unchecked Sendable {
             }
             guard mask == nil else { throw ModelError("attention masks with a KV cache are not supported") }
         }
-        let pass = try ForwardPass(model: self, ids: ids, attentionMask: mask, cache: cache)
-        return try pass.run(through: last, captures: captures, logits: plan.logits, candidates: candidates)
+        var valueNormLayer: Int?
+        if let layer = plan.valueNormLayer {
+            let resolved = try resolveLayer(layer)
+            guard resolved <= last, captures[resolved] == nil, cache == nil else {
+                throw ModelError("value-weighted attention of layer \(layer) needs a pass through it, without a KV cache or another capture of that layer")
+            }
+            valueNormLayer = resolved
+        }
+        let pass = try ForwardPass(model: self, ids: ids, attentionMask: mask, cache: cache, storedProducts: valueNormLayer == nil)
+        return try pass.run(through: last, captures: captures, logits: plan.logits, candidates: candidates, valueNormLayer: valueNormLayer)
     }
 
     /// The attention probabilities of one layer for `ids`, computing only what that needs:
@@ -189,6 +197,18 @@ public final class CausalLanguageModel: @unchecked Sendable {
         let result = try run(Array(ids.prefix(count)), plan: .attention(layer: layer, aggregation),
                              attentionMask: attentionMask.map { Array($0.prefix(count)) })
         return result.attention[0]
+    }
+
+    /// Value-weighted attention of one layer (Kobayashi et al. 2020): how much each earlier
+    /// position's value, through the output projection, moves each position's output, rows
+    /// normalized to 1. Layers up to `layer` and positions up to `lastPosition` are computed.
+    public func valueWeightedAttention(
+        ids: [Int], layer: Int = -1, lastPosition: Int? = nil, attentionMask: [Bool]? = nil
+    ) throws(ModelError) -> AttentionCapture {
+        let count = try prefixLength(ids, lastPosition: lastPosition)
+        let result = try run(Array(ids.prefix(count)), plan: PassPlan(throughLayer: layer, valueNormLayer: layer),
+                             attentionMask: attentionMask.map { Array($0.prefix(count)) })
+        return result.valueNorm!
     }
 
     /// Attention of every layer (each aggregated or per head), in one pass.

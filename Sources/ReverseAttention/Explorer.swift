@@ -126,3 +126,12 @@ public struct ExplorerData: Sendable, Equatable {
         self.init(candidates: candidates, bosPositions: bosPositions, tokenIDs: tokenIDs ?? Array(repeating: -1, count: size))
     }
 }
+
+/// What the paths are searched over (`--weighting`).
+public enum AttentionWeighting: String, Sendable, CaseIterable, Codable {
+    /// The attention probabilities, heads aggregated with `--agg-heads`.
+    case attention
+    /// Value-weighted attention (Kobayashi et al. 2020): ‖Σ_h A_h[i][j] · v_j W_O^(h)‖₂, rows
+    /// normalized to 1; the heads are summed inside the norm, so `--agg-heads` does not apply.
+    case valueNorm = "value-norm"
+}

@@ -31,7 +31,8 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         inputIDs: [Int], targetPos: Int = -1, attentionMask: [Int]? = nil, layer: Int = -1, topBeam: Int = 5,
         topK: Int = 5, minAttn: Double = 0, aggHeads: HeadAggregation = .mean, lengthNorm: String = "avg_logprob",
         stopAtBOS: Bool = true, bosTokenID: Int? = nil, search: SearchMode = .beam, text: String? = nil,
-        explore: ExploreLayers = .none, exploreCap: Int = ExplorerData.defaultCap, sink: SinkOptions? = nil
+        explore: ExploreLayers = .none, exploreCap: Int = ExplorerData.defaultCap, sink: SinkOptions? = nil,
+        weighting: AttentionWeighting = .attention
     ) throws -> (result: TraceResult, warnings: [String]) {
         guard topBeam >= 1 else { throw TraceError("top_beam must be >= 1, got \(topBeam)") }
         guard topK >= 1 else { throw TraceError("top_k must be >= 1, got \(topK)") }
@@ -52,6 +53,8 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         let mask: [Bool] = attentionMask.map { $0.map { $0 != 0 } }
             ?? inputIDs.map { id in tokenizer.padTokenID.map { id != $0 } ?? true }
 
+        // The explorer holds attention weights; value weighting has no explorer (yet).
+        let explore = weighting == .valueNorm ? ExploreLayers.none : explore
         let (exploredLayers, note) = try explore.resolve(
             traced: resolvedLayer, layerCount: model.config.layerCount, tokens: seqLen, resolveLayer: model.resolveLayer)
         guard (1...AttentionCandidates.maximumCap).contains(exploreCap) else {
@@ -61,7 +64,9 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         let start = Date()
         let attention: AttentionCapture
         var explorer: ExplorerData?
-        if exploredLayers.isEmpty {
+        if weighting == .valueNorm {
+            attention = try model.valueWeightedAttention(ids: inputIDs, layer: resolvedLayer, lastPosition: target, attentionMask: mask)
+        } else if exploredLayers.isEmpty {
             attention = try model.attention(
                 ids: inputIDs, layer: resolvedLayer, aggregation: aggHeads, lastPosition: target, attentionMask: mask)
         } else {
@@ -84,6 +89,10 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
             minAttn: minAttn, aggHeads: aggHeads, normalization: normalization, stopAtBOS: stopAtBOS,
             bosTokenID: bosTokenID, search: search, text: text, sink: sink)
         result.explorer = explorer
+        if weighting == .valueNorm {
+            result.settings?.weighting = weighting
+            result.settings?.aggHeads = nil
+        }
         lastTimings = ["attention": attentionTime, "search": Date().timeIntervalSince(searchStart)]
         return (result, warnings)
     }
@@ -130,14 +139,14 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         _ text: String, targetPos: Int = -1, layer: Int = -1, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,
         aggHeads: HeadAggregation = .mean, lengthNorm: String = "avg_logprob", stopAtBOS: Bool = true,
         bosTokenID: Int? = nil, search: SearchMode = .beam, explore: ExploreLayers = .none,
-        exploreCap: Int = ExplorerData.defaultCap, sink: SinkOptions? = nil
+        exploreCap: Int = ExplorerData.defaultCap, sink: SinkOptions? = nil, weighting: AttentionWeighting = .attention
     ) throws -> (result: TraceResult, warnings: [String]) {
         let ids = tokenizer.encode(text)
         return try trace(
             inputIDs: ids, targetPos: targetPos, attentionMask: Array(repeating: 1, count: ids.count), layer: layer,
             topBeam: topBeam, topK: topK, minAttn: minAttn, aggHeads: aggHeads, lengthNorm: lengthNorm,
             stopAtBOS: stopAtBOS, bosTokenID: bosTokenID, search: search, text: text, explore: explore, exploreCap: exploreCap,
-            sink: sink)
+            sink: sink, weighting: weighting)
     }
 
     /// Writes `outDir/index.html` (the self-contained page) and `outDir/trace.json`; returns the page.

@@ -93,6 +93,8 @@ public struct TraceSettings: Sendable, Equatable, Codable {
     public var sink: SinkHandling?
     public var sinkPositions: [Int]?
     public var sinkMass: Double?
+    /// `value-norm` when the paths ran over value-weighted attention (absent: attention).
+    public var weighting: AttentionWeighting?
 
     public init(
         searchMode: SearchMode? = nil, lengthNorm: String? = nil, minAttn: Double? = nil, stopAtBOS: Bool? = nil,
@@ -120,6 +122,7 @@ public struct TraceSettings: Sendable, Equatable, Codable {
         case model, text, sink
         case sinkPositions = "sink_positions"
         case sinkMass = "sink_mass"
+        case weighting
     }
 }
 

@@ -42,6 +42,9 @@ struct AttentionCommand: ParsableCommand {
     @Flag(help: "Write attention rollout through the layer (mean over heads, half identity for the residual stream).")
     var rollout = false
 
+    @Option(help: "attention, or value-norm: ‖Σ_h A_h[i][j]·v_j W_O^(h)‖₂ with rows normalized (Kobayashi et al. 2020), [seq][seq].")
+    var weighting: AttentionWeighting = .attention
+
     @OptionGroup var runtime: RuntimeOptionGroup
 
     func validate() throws {
@@ -63,7 +66,11 @@ struct AttentionCommand: ParsableCommand {
         }
         guard !tokenIDs.isEmpty else { throw ValidationError("no tokens to run") }
         let array: NumpyArray
-        if rollout {
+        if weighting == .valueNorm {
+            guard !rollout, layer != "all" else { throw ValidationError("--weighting value-norm takes one --layer, without --rollout") }
+            let a = try lm.valueWeightedAttention(ids: tokenIDs, layer: try layerIndex())
+            array = NumpyArray(shape: [a.size, a.size], values: a.values)
+        } else if rollout {
             let layers = layer == "all" ? Array(0..<lm.config.layerCount) : [try layerIndex()]
             let r = try lm.attentionRollout(ids: tokenIDs, layers: layers)
             let n = tokenIDs.count

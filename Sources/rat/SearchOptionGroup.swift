@@ -90,4 +90,5 @@ struct SearchOptionGroup: ParsableArguments {
 
 extension SearchMode: ExpressibleByArgument {}
 extension SinkHandling: ExpressibleByArgument {}
+extension AttentionWeighting: ExpressibleByArgument {}
 extension HeadAggregation: ExpressibleByArgument {}

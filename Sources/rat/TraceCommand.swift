@@ -46,6 +46,9 @@ struct TraceCommand: ParsableCommand {
 
     @OptionGroup(title: "The page's explorer") var explore: ExploreOptionGroup
 
+    @Option(help: "Search attention (heads aggregated with --agg-heads) or value-norm: ‖Σ_h A_h[i][j]·v_j W_O^(h)‖, rows normalized (Kobayashi et al. 2020; no explorer).")
+    var weighting: AttentionWeighting = .attention
+
     @Option(help: "Directory for index.html (the page) and trace.json.")
     var output: String = "output"
 
@@ -104,18 +107,18 @@ struct TraceCommand: ParsableCommand {
                 inputIDs: rendered.ids, targetPos: search.targetPos, attentionMask: Array(repeating: 1, count: rendered.ids.count),
                 layer: traced.layer, topBeam: search.topBeam, topK: search.topK, minAttn: search.minAttn, aggHeads: traced.aggHeads,
                 lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS, bosTokenID: traced.bosTokenID, search: search.search,
-                text: rendered.text, explore: exploring, exploreCap: explore.exploreCap, sink: sink)
+                text: rendered.text, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting)
         } else if let inputIDs {
             // As the reference's trace(input_ids): the mask from the pad token, tokens as the tokenizer decodes them.
             (result, warnings) = try tracer.trace(
                 inputIDs: inputIDs, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
                 minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink)
+                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting)
         } else {
             (result, warnings) = try tracer.traceText(
                 input, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
                 minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink)
+                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting)
         }
         let traceTime = progress.finish()
         try TraceOutput(json: json, outputDirectory: output, svgFile: svg, openBrowser: openBrowser).emit(result, warnings: warnings)

@@ -143,4 +143,24 @@ import Testing
         let bad = try runRat(["attention", "--model", smolLM2, "--text", "a", "--rollout", "--agg-heads", "max", "--output", out.path])
         #expect(bad.status != 0 && bad.stderr.contains("--rollout averages the heads"))
     }
+
+    /// `--weighting value-norm`: the paths run over value-weighted attention (trace.json says so),
+    /// the page has no explorer, and `rat attention` writes the matrix.
+    @Test(.enabled(if: haveSmolLM2)) func valueWeightedPaths() throws {
+        let dir = try temporaryDirectory()
+        let text = "The quick brown fox jumps over the lazy dog."
+        let run = try runRat(["trace", "--model", smolLM2, "--text", text, "--weighting", "value-norm", "--json", "--output", dir.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let trace = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let metadata = trace["metadata"] as! [String: Any]
+        #expect(metadata["weighting"] as? String == "value-norm" && metadata["agg_heads"] == nil)
+        #expect(try explorer(in: dir.appendingPathComponent("index.html")).explore == nil)
+        let plain = try runRat(["trace", "--model", smolLM2, "--text", text, "--json", "--output", dir.path, "--explore", "none"])
+        #expect((trace["beams"] as? NSArray) != (try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as! [String: Any])["beams"] as? NSArray)
+        let npy = dir.appendingPathComponent("n.npy")
+        let matrix = try runRat(["attention", "--model", smolLM2, "--text", text, "--weighting", "value-norm", "--layer", "5", "--output", npy.path])
+        #expect(matrix.status == 0 && matrix.stderr.contains("shape [10, 10]"), "\(matrix.stderr)")
+        let bad = try runRat(["trace", "--model", smolLM2, "--text", text, "--weighting", "values", "--output", dir.path])
+        #expect(bad.status != 0 && bad.stderr.contains("--weighting"))
+    }
 }

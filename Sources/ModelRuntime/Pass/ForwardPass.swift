@@ -65,7 +65,9 @@ final class ForwardPass {
         let cosines: [Float], sines: [Float]
     }
 
-    init(model: CausalLanguageModel, ids: [Int], attentionMask: [Bool]? = nil, cache: KVCache? = nil) throws(ModelError) {
+    init(
+        model: CausalLanguageModel, ids: [Int], attentionMask: [Bool]? = nil, cache: KVCache? = nil, storedProducts allowStored: Bool = true
+    ) throws(ModelError) {
         self.model = model
         c = model.config
         block = model.architecture.block
@@ -101,7 +103,7 @@ final class ForwardPass {
         let attentionWorkers = max(workers, columnWorkers)
         scores = (0..<attentionWorkers).map { _ in FloatBuffer(group * rows * keys) }
         groupBlock = (0..<attentionWorkers).map { _ in FloatBuffer(group * rows * headDim) }
-        storedProducts = n <= StoredMatrix.rowsMax
+        storedProducts = allowStored && n <= StoredMatrix.rowsMax
         let weights = model.floatWeights
         let scratchCount = storedProducts ? weights.storedPassScratchCount : weights.layerScratchCount
         layerScratch = weights.startPass() && scratchCount > 0 ? FloatBuffer(scratchCount) : nil
@@ -141,8 +143,10 @@ final class ForwardPass {
 
     /// Runs `plan` (validated by the caller: layers resolved, at most the last layer).
     func run(
-        through last: Int, captures: [Int: HeadAggregation], logits: LogitsRequest, candidates plan: CandidatePlan? = nil
+        through last: Int, captures: [Int: HeadAggregation], logits: LogitsRequest, candidates plan: CandidatePlan? = nil,
+        valueNormLayer: Int? = nil
     ) throws(ModelError) -> PassResult {
+        var valueNorm: AttentionCapture?
         var kept: [AttentionCapture] = []
         let collector = plan.map {
             CandidateCollector(layers: $0.layers, cap: $0.cap, sinks: $0.sinkPositions, rows: n, offset: offset, workers: scores.count,
@@ -154,11 +158,13 @@ final class ForwardPass {
             // probabilities: nothing after them can change them, so its values, attention output
             // and MLP are skipped (unless a cache must hold its values).
             let needsOutput = layer < last || logits != .none
-            attentionInputs(w, layer: layer, values: needsOutput || cache != nil)
+            let valueWeighted = layer == valueNormLayer
+            attentionInputs(w, layer: layer, values: needsOutput || cache != nil || valueWeighted)
             if storedProducts { try checkFinite(w, q.pointer, count: n * c.headCount * c.headDim) }
             let collecting = collector?.collects(layer) == true ? collector : nil
-            if let capture = attention(capture: captures[layer], candidates: collecting, layer: layer, computeOutput: needsOutput) {
-                kept.append(capture)
+            if let capture = attention(capture: valueWeighted ? HeadAggregation.none : captures[layer], candidates: collecting, layer: layer,
+                                       computeOutput: needsOutput) {
+                if valueWeighted { valueNorm = valueWeightedAttention(w, layer: layer, heads: capture) } else { kept.append(capture) }
             }
             if needsOutput {
                 outputAndMLP(w, layer: layer)
@@ -166,7 +172,7 @@ final class ForwardPass {
             }
         }
         cache?.commit(n)
-        var result = PassResult(attention: kept, logits: [], hiddenStates: [], candidates: collector?.candidates())
+        var result = PassResult(attention: kept, logits: [], hiddenStates: [], candidates: collector?.candidates(), valueNorm: valueNorm)
         if logits != .none { try head(logits, into: &result) }
         return result
     }
@@ -212,6 +218,59 @@ final class ForwardPass {
         withExtendedLifetime(temporary) {}
         result.logits = logits
         if request == .allPositions { result.hiddenStates = Array(xb.buffer) }
+    }
+
+    // MARK: Value-weighted attention
+
+    /// N[i][j] = ‖Σ_h A_h[i][j] · f_(j,h)‖₂ with f_(j,h) = v_j^(kv(h)) · W_O^(h)ᵀ (head h's columns
+    /// of the output projection), each row divided by its sum (in double precision).
+    private func valueWeightedAttention(_ w: LayerWeights, layer: Int, heads perHead: AttentionCapture) -> AttentionCapture {
+        let heads = c.headCount, hd = c.headDim, hidden = c.hiddenSize, kvStride = c.kvHeadCount * hd
+        let group = heads / c.kvHeadCount
+        guard case .floats(let wo) = w.matrix(.attentionOutput) else {
+            preconditionFailure("value-weighted attention runs with float32 weights (storedProducts is off)")
+        }
+        // f[j][h][hidden], one product per head.
+        let f = FloatBuffer(n * heads * hidden)
+        let v = values(layer)
+        parallelWorkers(min(workers, heads)) { worker in
+            for h in stride(from: worker, to: heads, by: min(self.workers, heads)) {
+                BLAS.matmulTransposedB(v + (h / group) * hd, wo + h * hd, f.pointer + h * hidden, m: n, n: hidden, k: hd,
+                                       lda: kvStride, ldb: heads * hd, ldc: heads * hidden)
+            }
+        }
+        var out = [Float](repeating: 0, count: n * n)
+        let threads = max(1, model.threads ?? computeThreads)
+        out.withUnsafeMutableBufferPointer { out in
+            let result = out.baseAddress!
+            perHead.values.withUnsafeBufferPointer { a in
+                // Rows interleaved over the workers (a row's cost grows with its position).
+                parallelWorkers(min(threads, n)) { worker in
+                    var sum = [Float](repeating: 0, count: hidden)
+                    for i in stride(from: worker, to: self.n, by: min(threads, self.n)) {
+                        var total = 0.0
+                        for j in 0...i {
+                            for k in 0..<hidden { sum[k] = 0 }
+                            for h in 0..<heads {
+                                let weight = a[(h * self.n + i) * self.n + j]
+                                if weight == 0 { continue }
+                                let fj = f.pointer + (j * heads + h) * hidden
+                                for k in 0..<hidden { sum[k] += weight * fj[k] }
+                            }
+                            var squares: Float = 0
+                            for k in 0..<hidden { squares += sum[k] * sum[k] }
+                            let norm = squares.squareRoot()
+                            result[i * self.n + j] = norm
+                            total += Double(norm)
+                        }
+                        if total > 0 {
+                            for j in 0...i { result[i * self.n + j] = Float(Double(result[i * self.n + j]) / total) }
+                        }
+                    }
+                }
+            }
+        }
+        return AttentionCapture(layer: layer, heads: 1, size: n, values: out, aggregation: .mean)
     }
 
     // MARK: Stages

@@ -9,15 +9,19 @@ public struct PassPlan: Sendable, Equatable {
     public var logits: LogitsRequest
     /// Layers whose rows' strongest predecessors are kept (mean and max), for the explorer page.
     public var candidates: CandidatePlan?
+    /// The layer whose value-weighted attention is computed (`PassResult.valueNorm`); not a
+    /// layer of `captures`, and no KV cache.
+    public var valueNormLayer: Int?
 
     public init(
         throughLayer: Int? = nil, captures: [Int: HeadAggregation] = [:], logits: LogitsRequest = .none,
-        candidates: CandidatePlan? = nil
+        candidates: CandidatePlan? = nil, valueNormLayer: Int? = nil
     ) {
         self.throughLayer = throughLayer
         self.captures = captures
         self.logits = logits
         self.candidates = candidates
+        self.valueNormLayer = valueNormLayer
     }
 
     /// One layer's attention and nothing after it (a trace).
@@ -44,6 +48,9 @@ public struct PassResult: Sendable {
     public var hiddenStates: [Float]
     /// The new rows' candidates in the plan's candidate layers.
     public var candidates: AttentionCandidates?
+    /// With `valueNormLayer`: N[i][j] = ‖Σ_h A_h[i][j] · v_j W_O^(h)‖₂, rows normalized to 1
+    /// (Kobayashi et al. 2020), `heads == 1`.
+    public var valueNorm: AttentionCapture? = nil
 }
 
 /// One layer's attention probabilities: `heads` blocks of `[rows][size]`, row-major
