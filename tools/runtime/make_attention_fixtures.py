@@ -9,13 +9,13 @@ Fixtures/runtime/smollm2_t{i}.u16, and the token ids and layout to smollm2_atten
 Usage (reference environment):
     python tools/runtime/make_attention_fixtures.py [--gguf ~/.cache/rat/models/SmolLM2-135M-Instruct.Q4_1.gguf]
 """
-import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from reference_model import load_smollm2
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "Fixtures" / "runtime"
@@ -33,15 +33,7 @@ TEXTS = [
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--gguf", default=os.path.expanduser("~/.cache/rat/models/SmolLM2-135M-Instruct.Q4_1.gguf"))
-    args = ap.parse_args()
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    folder, name = os.path.dirname(args.gguf), os.path.basename(args.gguf)
-    tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32, attn_implementation="eager")
-    model.eval()
+    tok, model, name = load_smollm2(__doc__)
     OUT.mkdir(parents=True, exist_ok=True)
     manifest = {"generator": "tools/runtime/make_attention_fixtures.py", "model": name,
                 "encoding": "per layer, then mean and max: lower triangle row by row, uint16 little-endian = round(value * 65535)",

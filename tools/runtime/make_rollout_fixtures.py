@@ -9,13 +9,13 @@ layers, and writes them with the ids to Fixtures/runtime/smollm2_rollout.json.
 Usage (reference environment):
     python tools/runtime/make_rollout_fixtures.py [--gguf ~/.cache/rat/models/SmolLM2-135M-Instruct.Q4_1.gguf]
 """
-import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from reference_model import load_smollm2
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "Fixtures" / "runtime"
@@ -27,15 +27,7 @@ LAYERS = [0, 7, 19, 29]
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--gguf", default=os.path.expanduser("~/.cache/rat/models/SmolLM2-135M-Instruct.Q4_1.gguf"))
-    args = ap.parse_args()
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    folder, name = os.path.dirname(args.gguf), os.path.basename(args.gguf)
-    tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32, attn_implementation="eager")
-    model.eval()
+    tok, model, name = load_smollm2(__doc__)
     cases = []
     for text in TEXTS:
         ids = tok(text, return_tensors="pt").input_ids

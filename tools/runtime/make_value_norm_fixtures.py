@@ -11,13 +11,13 @@ float64 from transformers' float32 tensors. Writes Fixtures/runtime/smollm2_valu
 Usage (reference environment):
     python tools/runtime/make_value_norm_fixtures.py [--gguf ~/.cache/rat/models/SmolLM2-135M-Instruct.Q4_1.gguf]
 """
-import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from reference_model import load_smollm2
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "Fixtures" / "runtime"
@@ -29,15 +29,7 @@ LAYERS = [0, 12, 29]
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--gguf", default=os.path.expanduser("~/.cache/rat/models/SmolLM2-135M-Instruct.Q4_1.gguf"))
-    args = ap.parse_args()
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    folder, name = os.path.dirname(args.gguf), os.path.basename(args.gguf)
-    tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32, attn_implementation="eager")
-    model.eval()
+    tok, model, name = load_smollm2(__doc__)
     config = model.config
     heads, kv_heads = config.num_attention_heads, config.num_key_value_heads
     head_dim = config.hidden_size // heads
