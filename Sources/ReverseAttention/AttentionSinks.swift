@@ -28,19 +28,12 @@ public struct SinkOptions: Sendable, Equatable {
 extension AttentionMatrix {
     /// Row `row`'s share of attention on `positions` (at or before the row), of all its attention.
     public func sinkMass(row: Int, positions: [Int]) -> Double {
-        var total = 0.0, sink = 0.0
-        let sinks = Set(positions)
-        for j in 0...row {
-            let v = Double(self[row, j])
-            total += v
-            if sinks.contains(j) { sink += v }
-        }
-        return total > 0 ? sink / total : 0
+        values.withUnsafeBufferPointer { sinkSums($0.baseAddress! + row * size, keys: 0...row, sinks: positions).mass }
     }
 
     /// The matrix with the sink columns zeroed (`drop`), and each row rescaled to sum 1 over its
     /// other columns (`renorm`): entry `Float(Double(a) / S)` with `S` the row's other entries
-    /// summed left to right in double precision.
+    /// summed left to right in double precision (`sinkSums`, as the explorer's rows hold it).
     public func applyingSinks(_ options: SinkOptions) throws(TraceError) -> AttentionMatrix {
         if let bad = options.positions.first(where: { $0 < 0 || $0 >= size }) {
             throw TraceError("sink position \(bad) out of range for sequence length \(size)")
@@ -49,12 +42,13 @@ extension AttentionMatrix {
         var values = self.values
         let sinks = Set(options.positions)
         for r in 0..<size {
-            var rest = 0.0
+            let rest = self.values.withUnsafeBufferPointer { sinkSums($0.baseAddress! + r * size, keys: 0...r, sinks: options.positions).rest }
             for j in 0...r {
-                if sinks.contains(j) { values[r * size + j] = 0 } else { rest += Double(values[r * size + j]) }
-            }
-            if options.handling == .renorm && rest > 0 {
-                for j in 0...r where !sinks.contains(j) { values[r * size + j] = Float(Double(values[r * size + j]) / rest) }
+                if sinks.contains(j) {
+                    values[r * size + j] = 0
+                } else if options.handling == .renorm && rest > 0 {
+                    values[r * size + j] = Float(Double(values[r * size + j]) / rest)
+                }
             }
         }
         return try AttentionMatrix(size: size, values: values)

@@ -19,33 +19,28 @@ struct PredecessorGraph {
     init(matrix: AttentionMatrix, upTo target: Int, topK: Int, minAttention: Double, mask: [Bool]?) {
         // torch compares the float32 row with the Python float threshold in float32.
         let threshold = Float(minAttention)
+        let keep: [UInt8] = mask.map { $0.map { $0 ? 1 : 0 } } ?? []
+        // A row has at most `target` predecessors, whatever top_k asks for.
+        let width = max(1, min(topK, target))
+        var positions = [Int32](repeating: 0, count: width), weights = [Float](repeating: 0, count: width)
         var predecessors: [[Edge]] = []
         predecessors.reserveCapacity(target + 1)
-        var best: [(position: Int, value: Float)] = []
-        best.reserveCapacity(topK + 1)
         matrix.values.withUnsafeBufferPointer { a in
-            for p in 0...target {
-                best.removeAll(keepingCapacity: true)
-                let row = p * matrix.size
-                for q in 0..<p {
-                    var v = a[row + q]
-                    if let mask, !mask[q] { v = 0 }
-                    if v < threshold { v = 0 }
-                    guard v > 0 else { continue }
-                    // Keep the k largest in descending order; an equal value never displaces an
-                    // earlier (lower) position.
-                    if best.count == topK {
-                        if v <= best[topK - 1].value { continue }
-                        best.removeLast()
+            keep.withUnsafeBufferPointer { keep in
+                positions.withUnsafeMutableBufferPointer { positions in
+                    weights.withUnsafeMutableBufferPointer { weights in
+                        for p in 0...target {
+                            // The ranking the explorer's rows keep (`AttentionCandidates.select`).
+                            let count = AttentionCandidates.select(
+                                a.baseAddress! + p * matrix.size, keys: 0..<p, keep: keep.isEmpty ? nil : keep.baseAddress, cap: width,
+                                threshold: threshold, positions: positions.baseAddress!, weights: weights.baseAddress!)
+                            predecessors.append((0..<count).map { i in
+                                let attention = Double(weights[i])
+                                return Edge(position: Int(positions[i]), attention: attention, logAttention: safeLog(attention))
+                            })
+                        }
                     }
-                    var i = best.count
-                    while i > 0 && best[i - 1].value < v { i -= 1 }
-                    best.insert((q, v), at: i)
                 }
-                predecessors.append(best.map { candidate in
-                    let a = Double(candidate.value)
-                    return Edge(position: candidate.position, attention: a, logAttention: safeLog(a))
-                })
             }
         }
         self.predecessors = predecessors

@@ -52,18 +52,6 @@ public struct AttentionCandidates: Sendable, Equatable {
         }
     }
 
-    /// A row's sums for `renorm` and `sink_mass`, as `AttentionMatrix.applyingSinks` and
-    /// `sinkMass` compute them: `row[j]` is key `keys.lowerBound + j` (keys before it are 0).
-    static func sinkSums(_ row: UnsafePointer<Float>, keys: ClosedRange<Int>, sinks: [Int]) -> (rest: Double, mass: Double) {
-        var total = 0.0, sink = 0.0, rest = 0.0
-        for j in 0..<keys.count {
-            let v = Double(row[j])
-            total += v
-            if sinks.contains(keys.lowerBound + j) { sink += v } else { rest += v }
-        }
-        return (rest, total > 0 ? sink / total : 0)
-    }
-
     /// Consecutive parts (each starting where the previous one ends, same layers, aggregations
     /// and cap) as one: a prefill and its generation steps.
     public init(concatenating parts: [AttentionCandidates]) {
@@ -117,22 +105,24 @@ public struct AttentionCandidates: Sendable, Equatable {
         }
         counts[r] = UInt8(count)
         if !sinkPositions.isEmpty {
-            (sinkRests[r], sinkMasses[r]) = Self.sinkSums(attention, keys: 0...position, sinks: sinkPositions)
+            (sinkRests[r], sinkMasses[r]) = sinkSums(attention, keys: 0...position, sinks: sinkPositions)
         }
     }
 
-    /// The top-`cap` selection, as path search ranks predecessors: `row[j]` is the attention to
-    /// key `keys.lowerBound + j`. Writes at most `cap` entries, best first; returns how many.
-    @inline(__always)
-    static func select(
-        _ row: UnsafePointer<Float>, keys: Range<Int>, keep: UnsafePointer<UInt8>?, cap: Int,
+    /// The top-`cap` selection, the one path search ranks predecessors with (`PredecessorGraph`
+    /// calls it too): `row[j]` is the attention to key `keys.lowerBound + j`; entries that are
+    /// padding (`keep[key] == 0`), not positive, or below `threshold` are skipped. Writes at most
+    /// `cap` entries, best first (ties: lower position first); returns how many.
+    @inlinable
+    public static func select(
+        _ row: UnsafePointer<Float>, keys: Range<Int>, keep: UnsafePointer<UInt8>?, cap: Int, threshold: Float = 0,
         positions: UnsafeMutablePointer<Int32>, weights: UnsafeMutablePointer<Float>
     ) -> Int {
         var count = 0
         for j in 0..<keys.count {
             let v = row[j]
             // Most keys lose to the current last entry: one comparison each.
-            guard v > 0, count < cap || v > weights[cap - 1] else { continue }
+            guard v > 0, v >= threshold, count < cap || v > weights[cap - 1] else { continue }
             let key = keys.lowerBound + j
             if let keep, keep[key] == 0 { continue }
             // An equal value never displaces an earlier (lower) position.
@@ -148,6 +138,20 @@ public struct AttentionCandidates: Sendable, Equatable {
         }
         return count
     }
+}
+
+/// A row's sums over attention sinks, the one computation `--sink` and the explorer share:
+/// `rest`, the row's other entries summed left to right in double precision (what `renorm`
+/// divides by), and `mass`, the sinks' share of the whole row. `row[j]` is key
+/// `keys.lowerBound + j` (keys before it are 0).
+public func sinkSums(_ row: UnsafePointer<Float>, keys: ClosedRange<Int>, sinks: [Int]) -> (rest: Double, mass: Double) {
+    var total = 0.0, sink = 0.0, rest = 0.0
+    for j in 0..<keys.count {
+        let v = Double(row[j])
+        total += v
+        if sinks.contains(keys.lowerBound + j) { sink += v } else { rest += v }
+    }
+    return (rest, total > 0 ? sink / total : 0)
 }
 
 /// What a pass keeps of the layers it explores: every row's candidates for mean and max.
@@ -250,7 +254,7 @@ final class CandidateCollector: @unchecked Sendable {
                 counts[slot] = UInt8(AttentionCandidates.select(
                     row, keys: start..<position, keep: keep, cap: cap, positions: positions + slot * cap, weights: weights + slot * cap))
                 if !sinks.isEmpty {
-                    (rests[slot], masses[slot]) = AttentionCandidates.sinkSums(row, keys: start...position, sinks: sinks)
+                    (rests[slot], masses[slot]) = sinkSums(row, keys: start...position, sinks: sinks)
                 }
             }
         }
