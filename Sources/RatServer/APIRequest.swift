@@ -81,6 +81,18 @@ struct RequestFields {
         return found
     }
 
+    /// The traced layer and search options both `/api/trace` and `/api/generate` take
+    /// (`PathFields.names`), with the CLI's defaults.
+    func pathFields() throws(APIError) -> PathFields {
+        let lengthNorm = try string("length_norm") ?? "avg_logprob"
+        do { _ = try LengthNormalization(parsing: lengthNorm) } catch { throw .badRequest("length_norm: \(error.message)") }
+        return PathFields(
+            layer: try int("layer", default: -1), aggHeads: try choice("agg_heads", default: HeadAggregation.mean, [.mean, .max]),
+            topBeam: try int("top_beam", default: 5, in: 1...1000), topK: try int("top_k", default: 5, in: 1...1000),
+            minAttn: try double("min_attn", default: 0), lengthNorm: lengthNorm, stopAtBOS: try bool("stop_at_bos", default: true),
+            bosTokenID: try optionalInt("bos_token_id"), search: try choice("search", default: SearchMode.beam, SearchMode.allCases))
+    }
+
     /// `sink` and `sink_positions`, as `--sink` and `--sink-positions`; nil when neither is given.
     func sink() throws(APIError) -> SinkOptions? {
         guard has("sink") || has("sink_positions") else { return nil }
@@ -120,6 +132,21 @@ struct RequestFields {
             }
         }
     }
+}
+
+/// The traced layer and the path search's options, as trace.json and the CLI name them.
+struct PathFields {
+    static let names: Set<String> = [
+        "layer", "agg_heads", "top_beam", "top_k", "min_attn", "length_norm", "stop_at_bos", "bos_token_id", "search",
+    ]
+    let layer: Int
+    let aggHeads: HeadAggregation
+    let topBeam, topK: Int
+    let minAttn: Double
+    let lengthNorm: String
+    let stopAtBOS: Bool
+    let bosTokenID: Int?
+    let search: SearchMode
 }
 
 /// What a request traces or continues.

@@ -3,11 +3,10 @@ import Hummingbird
 import ReverseAttention
 
 extension TraceServer {
-    static let generateFields: Set<String> = [
+    static let generateFields = PathFields.names.union([
         "text", "ids", "messages", "max_new_tokens", "temperature", "sample_top_k", "top_p", "min_p", "repetition_penalty", "seed",
-        "stop", "ignore_eos", "trace_from", "layer", "agg_heads", "top_beam", "top_k", "min_attn", "length_norm", "stop_at_bos",
-        "bos_token_id", "search",
-    ]
+        "stop", "ignore_eos", "trace_from",
+    ])
 
     /// `POST /api/generate`: server-sent events as the model writes: `event: token` with
     /// `{"index", "id", "text"}` per token (`text`: what the token adds to the decoded text), then
@@ -27,20 +26,11 @@ extension TraceServer {
         if stops.contains("") { throw APIError.badRequest("stop needs non-empty strings") }
         let ignoreEOS = try f.bool("ignore_eos", default: false)
         let origin = try f.choice("trace_from", default: TraceOrigin.predecessor, TraceOrigin.allCases)
-        let layer = try f.int("layer", default: -1)
-        let aggHeads = try f.choice("agg_heads", default: HeadAggregation.mean, [.mean, .max])
-        let topBeam = try f.int("top_beam", default: 5, in: 1...1000)
-        let topK = try f.int("top_k", default: 5, in: 1...1000)
-        let minAttn = try f.double("min_attn", default: 0)
-        let lengthNorm = try f.string("length_norm") ?? "avg_logprob"
-        do { _ = try LengthNormalization(parsing: lengthNorm) } catch { throw APIError.badRequest("length_norm: \(error.message)") }
-        let stopAtBOS = try f.bool("stop_at_bos", default: true)
-        let bosTokenID = try f.optionalInt("bos_token_id")
-        let search = try f.choice("search", default: SearchMode.beam, SearchMode.allCases)
+        let o = try f.pathFields()
         let tracer = self.tracer
         let (promptIDs, _, _) = try input.encode(with: tracer.tokenizer)
         try Self.check(count: promptIDs.count + maxNewTokens, maxTokens: configuration.maxTokens)
-        do { _ = try tracer.model.resolveLayer(layer) } catch { throw APIError.badRequest(error.message) }
+        do { _ = try tracer.model.resolveLayer(o.layer) } catch { throw APIError.badRequest(error.message) }
         if let bad = promptIDs.first(where: { $0 < 0 || $0 >= tracer.model.config.vocabularySize }) {
             throw APIError.badRequest("token id \(bad) out of range: the vocabulary has \(tracer.model.config.vocabularySize) tokens")
         }
@@ -56,9 +46,9 @@ extension TraceServer {
             var written: [Int] = [], shown = ""
             do {
                 let result = try tracer.generate(
-                    promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: layer,
-                    aggHeads: aggHeads, topBeam: topBeam, topK: topK, minAttn: minAttn, lengthNorm: lengthNorm, stopAtBOS: stopAtBOS,
-                    bosTokenID: bosTokenID, search: search, traceFrom: origin,
+                    promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: o.layer,
+                    aggHeads: o.aggHeads, topBeam: o.topBeam, topK: o.topK, minAttn: o.minAttn, lengthNorm: o.lengthNorm,
+                    stopAtBOS: o.stopAtBOS, bosTokenID: o.bosTokenID, search: o.search, traceFrom: origin,
                     choose: { logits, sequence in box.sampler.next(logits: logits, previous: sequence) },
                     onToken: { id in
                         written.append(id)

@@ -91,26 +91,16 @@ public final class TraceServer: Sendable {
 
     // MARK: Endpoints
 
-    static let traceFields: Set<String> = [
-        "text", "ids", "messages", "target_pos", "layer", "top_beam", "top_k", "min_attn", "agg_heads", "length_norm",
-        "stop_at_bos", "bos_token_id", "search", "explore", "explore_cap", "sink", "sink_positions",
-    ]
+    static let traceFields = PathFields.names.union([
+        "text", "ids", "messages", "target_pos", "explore", "explore_cap", "sink", "sink_positions",
+    ])
 
     /// `POST /api/trace`.
     func trace(_ body: [UInt8]) async throws(APIError) -> String {
         let f = try RequestFields(body: body, allowed: Self.traceFields)
         let input = try f.input()
         let targetPos = try f.int("target_pos", default: -1)
-        let layer = try f.int("layer", default: -1)
-        let topBeam = try f.int("top_beam", default: 5, in: 1...1000)
-        let topK = try f.int("top_k", default: 5, in: 1...1000)
-        let minAttn = try f.double("min_attn", default: 0)
-        let aggHeads = try f.choice("agg_heads", default: HeadAggregation.mean, [.mean, .max])
-        let lengthNorm = try f.string("length_norm") ?? "avg_logprob"
-        do { _ = try LengthNormalization(parsing: lengthNorm) } catch { throw .badRequest("length_norm: \(error.message)") }
-        let stopAtBOS = try f.bool("stop_at_bos", default: true)
-        let bosTokenID = try f.optionalInt("bos_token_id")
-        let search = try f.choice("search", default: SearchMode.beam, SearchMode.allCases)
+        let o = try f.pathFields()
         let exploreText = try f.string("explore") ?? "none"
         let explore: ExploreLayers
         do { explore = try ExploreLayers(parsing: exploreText) } catch {
@@ -123,9 +113,10 @@ public final class TraceServer: Sendable {
             let (ids, text, padMask) = try input.encode(with: tracer.tokenizer)
             try Self.check(count: ids.count, maxTokens: maxTokens)
             let (result, _) = try tracer.trace(
-                inputIDs: ids, targetPos: targetPos, attentionMask: padMask ? nil : Array(repeating: 1, count: ids.count), layer: layer,
-                topBeam: topBeam, topK: topK, minAttn: minAttn, aggHeads: aggHeads, lengthNorm: lengthNorm, stopAtBOS: stopAtBOS,
-                bosTokenID: bosTokenID, search: search, text: text, explore: explore, exploreCap: exploreCap, sink: sink)
+                inputIDs: ids, targetPos: targetPos, attentionMask: padMask ? nil : Array(repeating: 1, count: ids.count), layer: o.layer,
+                topBeam: o.topBeam, topK: o.topK, minAttn: o.minAttn, aggHeads: o.aggHeads, lengthNorm: o.lengthNorm,
+                stopAtBOS: o.stopAtBOS, bosTokenID: o.bosTokenID, search: o.search, text: text, explore: explore, exploreCap: exploreCap,
+                sink: sink)
             var json = String(decoding: try result.jsonData(), as: UTF8.self)
             if let explorer = result.explorer {
                 // trace.json, then the explorer's rows as the page reads them.
