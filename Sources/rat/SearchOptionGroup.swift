@@ -47,11 +47,8 @@ struct PathOptionGroup: ParsableArguments {
         guard sink != nil || sinkPositions != nil else { return nil }
         var positions = [0]
         if let sinkPositions {
-            positions = try sinkPositions.split(separator: ",", omittingEmptySubsequences: false).map { part in
-                guard let p = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                    throw TraceError("--sink-positions takes comma-separated positions, e.g. 0,1; got '\(sinkPositions)'")
-                }
-                return p
+            positions = try parseIntegerList(sinkPositions) { _ in
+                TraceError("--sink-positions takes comma-separated positions, e.g. 0,1; got '\(sinkPositions)'")
             }
         }
         return SinkOptions(sink ?? .keep, positions: positions)
