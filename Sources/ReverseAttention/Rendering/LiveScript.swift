@@ -24,17 +24,26 @@ let liveScript = #"""
     document.getElementById('live-trace').disabled = on;
     document.getElementById('live-generate').disabled = on;
   }
-  // POSTs JSON; resolves with the parsed answer, rejects with the server's error message.
+  // POSTs JSON; resolves with the response.
+  function send(path, body) {
+    return fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  }
+  // Rejects with the server's message ({"error": ...}) or the status.
+  function failure(response) {
+    return response.text().then(function (body) {
+      var parsed = {};
+      try { parsed = JSON.parse(body); } catch (e) { /* not JSON */ }
+      throw new Error(parsed.error || ('HTTP ' + response.status));
+    });
+  }
+  // POSTs JSON; resolves with the parsed answer.
   function post(path, body) {
-    return fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
-      .then(function (response) {
-        return response.text().then(function (body) {
-          var parsed;
-          try { parsed = JSON.parse(body); } catch (e) { throw new Error('HTTP ' + response.status); }
-          if (!response.ok) throw new Error(parsed.error || ('HTTP ' + response.status));
-          return parsed;
-        });
+    return send(path, body).then(function (response) {
+      if (!response.ok) return failure(response);
+      return response.text().then(function (text) {
+        try { return JSON.parse(text); } catch (e) { throw new Error('HTTP ' + response.status); }
       });
+    });
   }
   // Traces a request (text, messages or ids) with every layer explored and shows it.
   function trace(request) {
@@ -72,15 +81,9 @@ let liveScript = #"""
     output.appendChild(written);
     say('generating\u2026');
     var done = null, failed = null, count = 0;
-    fetch('/api/generate', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(request) })
+    send('/api/generate', request)
       .then(function (response) {
-        if (!response.ok) {
-          return response.text().then(function (body) {
-            var parsed = {};
-            try { parsed = JSON.parse(body); } catch (e) { /* not JSON */ }
-            throw new Error(parsed.error || ('HTTP ' + response.status));
-          });
-        }
+        if (!response.ok) return failure(response);
         var reader = response.body.getReader(), decoder = new TextDecoder(), pending = '';
         function handle(block) {
           var name = 'message', payload = '';
