@@ -18,6 +18,7 @@ struct AttentionCommand: ParsableCommand {
               rat attention --model Qwen/Qwen2-0.5B --ids 785,3974,13876 --layer -1 --output attn.npy
               rat attention --model model.gguf --ids 1,2,3 --layer all --agg-heads none --output all.npy
               rat attention --model model.gguf --text "The quick brown fox" --rollout --layer 12 --output rollout.npy
+              rat attention --model model.gguf --text "The quick brown fox" --weighting value-norm --layer 12 --output vn.npy
             """
     )
 

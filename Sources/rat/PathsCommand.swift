@@ -20,6 +20,7 @@ struct PathsCommand: ParsableCommand {
               rat paths heads.npy --agg-heads max --target-pos -2 --top-beam 10 --search exact
               rat paths attention.npy --mask mask.json --bos-positions 0 --json > trace.json
               rat paths layers.npy --layer 12 --tokens tokens.json --output out/   # 4-D: a page exploring every layer
+              rat paths attention.npy --sink drop --sink-positions 0,1      # search without the sink columns
             """
     )
 

@@ -18,6 +18,8 @@ struct TraceCommand: ParsableCommand {
               rat trace --messages chat.json --output out/chat      # a conversation, through the chat template
               rat trace --ids 1,504,3458,2365 --target-pos 2         # token ids, as the reference's trace(input_ids)
               rat trace --text-file essay.txt --explore 0,10-15,-1   # the page explores these layers (default: all)
+              rat trace --text "..." --sink renorm --sink-positions 0   # discount the first token's attention sink
+              rat trace --text "..." --weighting value-norm          # paths over value-weighted attention
 
             The page (index.html in --output) is an explorer: click any token to trace from it, pick \
             any explored layer, mean or max over heads, top_k up to --explore-cap, top_beam, min_attn, \
