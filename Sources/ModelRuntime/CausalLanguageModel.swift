@@ -182,8 +182,32 @@ public final class CausalLanguageModel: @unchecked Sendable {
             }
             valueNormLayer = resolved
         }
+        let residualLayer = try plan.residualLayer.map(resolveLayer)
+        let first = plan.resume?.layer ?? 0
+        var knockouts: [Int: [Int: Set<Int>]] = [:]
+        for k in plan.knockouts {
+            let layer = try resolveLayer(k.layer)
+            guard k.query >= 0, k.query < ids.count, k.key >= 0, k.key <= k.query else {
+                throw ModelError("knockout of key \(k.key) for query \(k.query) in layer \(k.layer): needs 0 <= key <= query < \(ids.count)")
+            }
+            knockouts[layer, default: [:]][k.query, default: []].insert(k.key)
+        }
+        if cache != nil && (residualLayer != nil || plan.resume != nil || !knockouts.isEmpty) {
+            throw ModelError("residual streams and knockouts are for passes without a KV cache")
+        }
+        if let resume = plan.resume {
+            guard resume.layer >= 0, resume.layer <= last, resume.values.count == ids.count * config.hiddenSize else {
+                throw ModelError("a pass resumed at layer \(resume.layer) needs \(ids.count) × \(config.hiddenSize) residual values through layer \(last), got \(resume.values.count)")
+            }
+        }
+        let earliest = [captures.keys.min(), candidates?.layers.first, valueNormLayer, residualLayer, knockouts.keys.min()].compactMap { $0 }.min()
+        if let earliest, earliest < first || (residualLayer ?? first) > last {
+            throw ModelError("the pass runs layers \(first)...\(last): it cannot keep or change layer \(earliest)")
+        }
         let pass = try ForwardPass(model: self, ids: ids, attentionMask: mask, cache: cache, storedProducts: valueNormLayer == nil)
-        return try pass.run(through: last, captures: captures, logits: plan.logits, candidates: candidates, valueNormLayer: valueNormLayer)
+        return try pass.run(
+            from: plan.resume, through: last, captures: captures, logits: plan.logits, candidates: candidates, valueNormLayer: valueNormLayer,
+            residualLayer: residualLayer, knockouts: knockouts)
     }
 
     /// The attention probabilities of one layer for `ids`, computing only what that needs:

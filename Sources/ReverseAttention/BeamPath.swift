@@ -13,8 +13,15 @@ public struct BeamPath: Sendable, Equatable, Codable {
     public var scoreRaw: Double
     /// `scoreRaw` normalized by length.
     public var scoreNorm: Double
+    /// Paths through the layers: each position's layer, `[L + 1, L, …, 0]` (node (l, p) is
+    /// position p's residual stream entering layer l); nil within one layer.
+    public var layers: [Int]?
 
-    public init(positions: [Int], tokens: [String], tokenIDs: [Int], edgeAttentions: [Double], scoreRaw: Double, scoreNorm: Double) {
+    public init(
+        positions: [Int], tokens: [String], tokenIDs: [Int], edgeAttentions: [Double], scoreRaw: Double, scoreNorm: Double,
+        layers: [Int]? = nil
+    ) {
+        self.layers = layers
         self.positions = positions
         self.tokens = tokens
         self.tokenIDs = tokenIDs
@@ -29,13 +36,35 @@ public struct BeamPath: Sendable, Equatable, Codable {
         case edgeAttentions = "edge_attns"
         case scoreRaw = "score_raw"
         case scoreNorm = "score_norm"
+        case layers
     }
 
     /// The path for display, earliest token first:
-    /// `The -> " dog" -> . (score: -1.9643)` (the reference's `format_path_text`).
+    /// `The -> " dog" -> . (score: -1.9643)` (the reference's `format_path_text`). Through the
+    /// layers, a token shows once however many layers it stays, and each arrow names the layer
+    /// whose attention moved it: `The -[L3]-> " dog" -[L12]-> . (score: -0.4120)`.
     public var text: String {
+        let score = " (score: \(formatFixed(scoreNorm, digits: 4)))"
+        guard let layers, layers.count == positions.count else {
+            return Self.shown(tokens.reversed()).joined(separator: " -> ") + score
+        }
+        // Earliest first: a move from node k + 1 to node k happens in layer layers[k + 1].
+        var line = ""
+        for k in stride(from: positions.count - 1, through: 0, by: -1) {
+            if k == positions.count - 1 {
+                line = Self.shown([tokens[k]])[0]
+            } else if positions[k] != positions[k + 1] {
+                line += " -[L\(layers[k + 1])]-> " + Self.shown([tokens[k]])[0]
+            }
+        }
+        return line + score
+    }
+
+    /// Tokens as the path line shows them: newlines and tabs escaped, quoted if they hold a space
+    /// or are empty.
+    private static func shown(_ tokens: some Sequence<String>) -> [String] {
         var shown: [String] = []
-        for token in tokens.reversed() {
+        for token in tokens {
             var escaped = String.UnicodeScalarView()
             var hasSpace = false
             for scalar in token.unicodeScalars {
@@ -50,6 +79,6 @@ public struct BeamPath: Sendable, Equatable, Codable {
             let s = String(escaped)
             shown.append(hasSpace || s.isEmpty ? "\"\(s)\"" : s)
         }
-        return shown.joined(separator: " -> ") + " (score: \(formatFixed(scoreNorm, digits: 4)))"
+        return shown
     }
 }

@@ -6,7 +6,7 @@ import Darwin
 
 /// `value` with `digits` decimals, correctly rounded as Python's `f"{x:.4f}"` (both use the
 /// exact binary value; C's printf does the same).
-func formatFixed(_ value: Double, digits: Int) -> String {
+public func formatFixed(_ value: Double, digits: Int) -> String {
     if value.isNaN { return "nan" }
     if value.isInfinite { return value < 0 ? "-inf" : "inf" }
     var buffer = [CChar](repeating: 0, count: 512)

@@ -27,12 +27,14 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
     /// Only layers up to `layer` and positions up to the target are computed, unless `explore`
     /// asks for more: then one pass over the whole text also keeps each row's `exploreCap`
     /// strongest predecessors (at least `topK`) in the explored layers, as `result.explorer`.
+    /// `acrossLayers` searches paths through layers `0...layer` (see `LayeredGraph`) instead of
+    /// within `layer`; `verify` then measures each path's effect on the prediction (`Faithfulness`).
     public func trace(
         inputIDs: [Int], targetPos: Int = -1, attentionMask: [Int]? = nil, layer: Int = -1, topBeam: Int = 5,
         topK: Int = 5, minAttn: Double = 0, aggHeads: HeadAggregation = .mean, lengthNorm: String = "avg_logprob",
         stopAtBOS: Bool = true, bosTokenID: Int? = nil, search: SearchMode = .beam, text: String? = nil,
         explore: ExploreLayers = .none, exploreCap: Int = ExplorerData.defaultCap, sink: SinkOptions? = nil,
-        weighting: AttentionWeighting = .attention
+        weighting: AttentionWeighting = .attention, acrossLayers: Bool = false, verify: VerifyOptions? = nil
     ) throws -> (result: TraceResult, warnings: [String]) {
         guard topBeam >= 1 else { throw TraceError("top_beam must be >= 1, got \(topBeam)") }
         guard topK >= 1 else { throw TraceError("top_k must be >= 1, got \(topK)") }
@@ -52,6 +54,19 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         }
         let mask: [Bool] = attentionMask.map { $0.map { $0 != 0 } }
             ?? inputIDs.map { id in tokenizer.padTokenID.map { id != $0 } ?? true }
+        // Sink positions name the text's positions.
+        if let bad = sink?.positions.first(where: { $0 < 0 || $0 >= seqLen }) {
+            throw TraceError("sink position \(bad) out of range for sequence length \(seqLen)")
+        }
+        if acrossLayers && weighting != .attention {
+            throw TraceError("--across-layers walks attention (Â = 0.5·I + 0.5·A per layer); --weighting \(weighting.rawValue) is for one layer")
+        }
+        if acrossLayers && topK + Set(sink?.positions ?? [0]).count > AttentionCandidates.maximumCap {
+            throw TraceError("--across-layers keeps at most \(AttentionCandidates.maximumCap - Set(sink?.positions ?? [0]).count) edges per node; got --top-k \(topK)")
+        }
+        if let verify, verify.baselineSets < 0 {
+            throw TraceError("--verify-baseline must be >= 0, got \(verify.baselineSets)")
+        }
 
         // The explorer holds attention weights; value weighting has no explorer (yet).
         let explore = weighting == .valueNorm ? ExploreLayers.none : explore
@@ -61,6 +76,37 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
             throw TraceError("explore cap must be 1...\(AttentionCandidates.maximumCap), got \(exploreCap)")
         }
 
+        let start = Date()
+        var (result, warnings): (TraceResult, [String])
+        if acrossLayers {
+            (result, warnings) = try traceAcrossLayers(
+                inputIDs: inputIDs, target: target, mask: mask, layer: resolvedLayer, topBeam: topBeam, topK: topK, minAttn: minAttn,
+                aggHeads: aggHeads, normalization: normalization, bosTokenID: bosTokenID, search: search, text: text,
+                exploredLayers: exploredLayers, exploreCap: exploreCap, note: note, sink: sink)
+            lastTimings = ["attention and search": Date().timeIntervalSince(start)]
+        } else {
+            (result, warnings) = try traceOneLayer(
+                inputIDs: inputIDs, target: target, mask: mask, layer: resolvedLayer, topBeam: topBeam, topK: topK, minAttn: minAttn,
+                aggHeads: aggHeads, normalization: normalization, stopAtBOS: stopAtBOS, bosTokenID: bosTokenID, search: search,
+                text: text, exploredLayers: exploredLayers, exploreCap: exploreCap, note: note, sink: sink, weighting: weighting)
+        }
+        if let verify {
+            let verifyStart = Date()
+            result.faithfulness = try Faithfulness.measure(
+                paths: result.beams, layer: resolvedLayer, model: model, ids: Array(inputIDs.prefix(target + 1)),
+                mask: Array(mask.prefix(target + 1)), options: verify, tokenString: tokenizer.tokenString)
+            lastTimings["verify"] = Date().timeIntervalSince(verifyStart)
+        }
+        return (result, warnings)
+    }
+
+    /// Paths within one layer: its whole matrix (or value-weighted attention) through the target,
+    /// or, for the explorer, one pass over the text keeping the explored layers' candidates.
+    private func traceOneLayer(
+        inputIDs: [Int], target: Int, mask: [Bool], layer resolvedLayer: Int, topBeam: Int, topK: Int, minAttn: Double,
+        aggHeads: HeadAggregation, normalization: LengthNormalization, stopAtBOS: Bool, bosTokenID: Int?, search: SearchMode,
+        text: String?, exploredLayers: [Int], exploreCap: Int, note: String?, sink: SinkOptions?, weighting: AttentionWeighting
+    ) throws -> (result: TraceResult, warnings: [String]) {
         let start = Date()
         let attention: AttentionCapture
         var explorer: ExplorerData?
@@ -73,7 +119,7 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
             // Every position (the page may pick any target) through the deepest explored layer.
             let plan = PassPlan(
                 throughLayer: max(resolvedLayer, exploredLayers.last!), captures: [resolvedLayer: aggHeads],
-                candidates: ExplorerData.plan(layers: exploredLayers, cap: max(exploreCap, topK), sinks: sink?.positions, tokens: seqLen))
+                candidates: ExplorerData.plan(layers: exploredLayers, cap: max(exploreCap, topK), sinks: sink?.positions, tokens: inputIDs.count))
             let pass = try model.run(inputIDs, plan: plan, attentionMask: mask)
             attention = pass.attention[0]
             let bosID = bosTokenID ?? tokenizer.bosTokenID
@@ -95,6 +141,49 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         }
         lastTimings = ["attention": attentionTime, "search": Date().timeIntervalSince(searchStart)]
         return (result, warnings)
+    }
+
+    /// Paths through layers `0...layer`: one pass keeps each layer's candidates and diagonal
+    /// (memory linear in the text), over the text through the target, or over all of it for the
+    /// explorer (which then also explores layers `0...layer`).
+    private func traceAcrossLayers(
+        inputIDs: [Int], target: Int, mask: [Bool], layer: Int, topBeam: Int, topK: Int, minAttn: Double,
+        aggHeads: HeadAggregation, normalization: LengthNormalization, bosTokenID: Int?, search: SearchMode, text: String?,
+        exploredLayers: [Int], exploreCap: Int, note: String?, sink: SinkOptions?
+    ) throws -> (result: TraceResult, warnings: [String]) {
+        let exploring = !exploredLayers.isEmpty
+        let ids = exploring ? inputIDs : Array(inputIDs.prefix(target + 1))
+        let layers = Array(Set(exploredLayers).union(0...layer)).sorted()
+        let plan = ExplorerData.plan(
+            layers: layers, cap: exploring ? max(exploreCap, topK) : topK, sinks: sink?.positions, tokens: ids.count)
+        let pass = try model.run(
+            ids, plan: PassPlan(throughLayer: layers.last!, candidates: plan), attentionMask: Array(mask.prefix(ids.count)))
+        let candidates = pass.candidates!
+        let graph = try LayeredGraph(
+            candidates: candidates, aggregation: aggHeads, tracedLayer: layer, target: target, topK: topK, minAttention: minAttn,
+            sink: sink)
+        let sinkMass = sink.map { _ in
+            candidates.sinkMasses[candidates.slot(
+                layerIndex: candidates.layers.firstIndex(of: layer)!, aggregationIndex: candidates.aggregations.firstIndex(of: aggHeads)!,
+                position: target)]
+        }
+        let found = searchLayeredPaths(in: graph, topBeam: topBeam, normalization: normalization, mode: search, sinkMass: sinkMass)
+        // Every path runs to layer 0: BOS tokens do not end them.
+        let options = PathSearchOptions(
+            targetPosition: target, topBeam: topBeam, topK: topK, minAttention: minAttn, lengthNormalization: normalization,
+            stopAtBOS: false, sink: sink)
+        var settings = TraceSettings(aggHeads: aggHeads, model: model.path, text: text)
+        settings.acrossLayers = true
+        var result = try TraceResult(
+            search: found, tokens: inputIDs.map(tokenizer.tokenString), tokenIDs: inputIDs, layer: layer, options: options,
+            extraSettings: settings)
+        if exploring {
+            let bosID = bosTokenID ?? tokenizer.bosTokenID
+            result.explorer = ExplorerData(
+                candidates: candidates, bosPositions: bosID.map { id in inputIDs.indices.filter { inputIDs[$0] == id } } ?? [],
+                tokenIDs: inputIDs, note: note)
+        }
+        return (result, found.warnings)
     }
 
     /// Path search from `target` over rows `0...target` of `attention` (which may hold more), and
@@ -139,14 +228,15 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         _ text: String, targetPos: Int = -1, layer: Int = -1, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,
         aggHeads: HeadAggregation = .mean, lengthNorm: String = "avg_logprob", stopAtBOS: Bool = true,
         bosTokenID: Int? = nil, search: SearchMode = .beam, explore: ExploreLayers = .none,
-        exploreCap: Int = ExplorerData.defaultCap, sink: SinkOptions? = nil, weighting: AttentionWeighting = .attention
+        exploreCap: Int = ExplorerData.defaultCap, sink: SinkOptions? = nil, weighting: AttentionWeighting = .attention,
+        acrossLayers: Bool = false, verify: VerifyOptions? = nil
     ) throws -> (result: TraceResult, warnings: [String]) {
         let ids = tokenizer.encode(text)
         return try trace(
             inputIDs: ids, targetPos: targetPos, attentionMask: Array(repeating: 1, count: ids.count), layer: layer,
             topBeam: topBeam, topK: topK, minAttn: minAttn, aggHeads: aggHeads, lengthNorm: lengthNorm,
             stopAtBOS: stopAtBOS, bosTokenID: bosTokenID, search: search, text: text, explore: explore, exploreCap: exploreCap,
-            sink: sink, weighting: weighting)
+            sink: sink, weighting: weighting, acrossLayers: acrossLayers, verify: verify)
     }
 
     /// Writes `outDir/index.html` (the self-contained page) and `outDir/trace.json`; returns the page.

@@ -8,8 +8,12 @@ public struct ScoredPath: Sendable, Equatable {
     public var rawScore: Double
     /// `rawScore` normalized by the number of edges.
     public var normalizedScore: Double
+    /// Paths through the layers (`--across-layers`): each position's layer, `[L + 1, L, …, 0]`;
+    /// nil within one layer.
+    public var layers: [Int]?
 
-    public init(positions: [Int], edgeAttentions: [Double], rawScore: Double, normalizedScore: Double) {
+    public init(positions: [Int], edgeAttentions: [Double], rawScore: Double, normalizedScore: Double, layers: [Int]? = nil) {
+        self.layers = layers
         self.positions = positions
         self.edgeAttentions = edgeAttentions
         self.rawScore = rawScore

@@ -22,6 +22,8 @@ public struct TraceResult: Sendable, Equatable {
     /// What the page needs to re-run the search for any target, layer and setting (not part of
     /// trace.json; see `ExplorerData`).
     public var explorer: ExplorerData?
+    /// `--verify`: what knocking out each path's edges does to the model's prediction.
+    public var faithfulness: Faithfulness?
 
     public init(
         seqLen: Int, targetPos: Int, layer: Int, topBeam: Int, topK: Int, tokens: [String], beams: [BeamPath],
@@ -60,7 +62,8 @@ public struct TraceResult: Sendable, Equatable {
                 tokenIDs: path.positions.map { tokenIDs?[$0] ?? -1 },
                 edgeAttentions: path.edgeAttentions,
                 scoreRaw: path.rawScore,
-                scoreNorm: path.normalizedScore)
+                scoreNorm: path.normalizedScore,
+                layers: path.layers)
         }
         var settings = extraSettings ?? TraceSettings()
         settings.searchMode = search.mode
@@ -95,6 +98,8 @@ public struct TraceSettings: Sendable, Equatable, Codable {
     public var sinkMass: Double?
     /// `value-norm` when the paths ran over value-weighted attention (absent: attention).
     public var weighting: AttentionWeighting?
+    /// True when the paths run through the layers (`--across-layers`; absent: within one layer).
+    public var acrossLayers: Bool?
 
     public init(
         searchMode: SearchMode? = nil, lengthNorm: String? = nil, minAttn: Double? = nil, stopAtBOS: Bool? = nil,
@@ -123,6 +128,7 @@ public struct TraceSettings: Sendable, Equatable, Codable {
         case sinkPositions = "sink_positions"
         case sinkMass = "sink_mass"
         case weighting
+        case acrossLayers = "across_layers"
     }
 }
 
@@ -182,6 +188,7 @@ extension TraceResult: Codable {
         case metadata, tokens, beams, sankey
         case pathsText = "paths_text"
         case searchComparison = "search_comparison"
+        case faithfulness
     }
 
     public init(from decoder: Decoder) throws {
@@ -198,6 +205,7 @@ extension TraceResult: Codable {
         sankey = try c.decode(SankeyData.self, forKey: .sankey)
         pathsText = try c.decode([String].self, forKey: .pathsText)
         searchComparison = try c.decodeIfPresent(SearchComparison.self, forKey: .searchComparison)
+        faithfulness = try c.decodeIfPresent(Faithfulness.self, forKey: .faithfulness)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -210,6 +218,7 @@ extension TraceResult: Codable {
         try c.encode(sankey, forKey: .sankey)
         try c.encode(pathsText, forKey: .pathsText)
         try c.encodeIfPresent(searchComparison, forKey: .searchComparison)
+        try c.encodeIfPresent(faithfulness, forKey: .faithfulness)
     }
 
     /// trace.json: pretty-printed UTF-8, the reference's field names, keys sorted (so the same

@@ -20,6 +20,8 @@ struct TraceCommand: ParsableCommand {
               rat trace --text-file essay.txt --explore 0,10-15,-1   # the page explores these layers (default: all)
               rat trace --text "..." --sink renorm --sink-positions 0   # discount the first token's attention sink
               rat trace --text "..." --weighting value-norm          # paths over value-weighted attention
+              rat trace --text "..." --layer 12 --across-layers --search exact   # paths through layers 0...12
+              rat trace --text "..." --verify --verify-baseline 10   # do the paths matter? knock them out
 
             The page (index.html in --output) is an explorer: click any token to trace from it, pick \
             any explored layer, mean or max over heads, top_k up to --explore-cap, top_beam, min_attn, \
@@ -51,6 +53,21 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Search attention (heads aggregated with --agg-heads) or value-norm: ‖Σ_h A_h[i][j]·v_j W_O^(h)‖, rows normalized (Kobayashi et al. 2020; no explorer).")
     var weighting: AttentionWeighting = .attention
 
+    @Flag(name: .customLong("across-layers"),
+          help: "Search paths through layers 0...--layer: node (l, p) is position p entering layer l, edges weigh 0.5·I + 0.5·A_l (attention rollout's mixing).")
+    var acrossLayers = false
+
+    @Flag(help: "Knock out each path's edges (−∞ before the softmax in every head), re-run the model and report the change in log-probability of its prediction at the target.")
+    var verify = false
+
+    @Option(name: .customLong("verify-baseline"), parsing: .unconditional, help: "With --verify: also K random edge sets per path (same count, same query positions), as mean and sd.")
+    var verifyBaseline: Int = 0
+
+    @Option(name: .customLong("verify-seed"), help: "Seed of the random edge sets.")
+    var verifySeed: UInt64 = 0
+
+    var verifyOptions: VerifyOptions? { verify ? VerifyOptions(baselineSets: verifyBaseline, seed: verifySeed) : nil }
+
     @Option(help: "Directory for index.html (the page) and trace.json.")
     var output: String = "output"
 
@@ -71,6 +88,10 @@ struct TraceCommand: ParsableCommand {
     func validate() throws {
         guard [text, textFile, ids, chat.messages].compactMap({ $0 }).count == 1 else {
             throw ValidationError("give the text as --text or --text-file, token ids as --ids, or a conversation as --messages (one of them)")
+        }
+        guard verifyBaseline >= 0 else { throw ValidationError("--verify-baseline must be >= 0, got \(verifyBaseline)") }
+        guard verify || (verifyBaseline == 0 && verifySeed == 0) else {
+            throw ValidationError("--verify-baseline and --verify-seed go with --verify")
         }
         guard ["auto", "cpu"].contains(device) else {
             throw ValidationError("--device \(device) is not available: rat runs on the CPU (use auto or cpu)")
@@ -109,25 +130,29 @@ struct TraceCommand: ParsableCommand {
                 inputIDs: rendered.ids, targetPos: search.targetPos, attentionMask: Array(repeating: 1, count: rendered.ids.count),
                 layer: traced.layer, topBeam: search.topBeam, topK: search.topK, minAttn: search.minAttn, aggHeads: traced.aggHeads,
                 lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS, bosTokenID: traced.bosTokenID, search: search.search,
-                text: rendered.text, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting)
+                text: rendered.text, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting,
+                acrossLayers: acrossLayers, verify: verifyOptions)
         } else if let inputIDs {
             // As the reference's trace(input_ids): the mask from the pad token, tokens as the tokenizer decodes them.
             (result, warnings) = try tracer.trace(
                 inputIDs: inputIDs, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
                 minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting)
+                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting,
+                acrossLayers: acrossLayers, verify: verifyOptions)
         } else {
             (result, warnings) = try tracer.traceText(
                 input, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
                 minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting)
+                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting,
+                acrossLayers: acrossLayers, verify: verifyOptions)
         }
         let traceTime = progress.finish()
         try TraceOutput(json: json, outputDirectory: output, svgFile: svg, openBrowser: openBrowser).emit(result, warnings: warnings)
+        let timings = tracer.lastTimings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3f", $0.value)) s" }
         printError(String(
-            format: "traced %d tokens (target %d, layer %d, %d paths) in %.2f s: load %.2f s, attention %.2f s, search %.3f s",
-            result.seqLen, result.targetPos, result.layer, result.beams.count, Date().timeIntervalSince(started), loadTime,
-            tracer.lastTimings["attention"] ?? traceTime, tracer.lastTimings["search"] ?? 0))
+            format: "traced %d tokens (target %d, layer %d, %d paths) in %.2f s: load %.2f s, ",
+            result.seqLen, result.targetPos, result.layer, result.beams.count, Date().timeIntervalSince(started), loadTime)
+            + (timings.isEmpty ? String(format: "trace %.2f s", traceTime) : timings.joined(separator: ", ")))
     }
 }
 

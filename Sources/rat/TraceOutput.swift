@@ -24,7 +24,19 @@ struct TraceOutput {
             FileHandle.standardOutput.write(try trace.jsonData())
             FileHandle.standardOutput.write(Data("\n".utf8))
         } else {
-            for (i, line) in trace.pathsText.enumerated() { print("Beam \(i + 1): \(line)") }
+            for (i, line) in trace.pathsText.enumerated() {
+                var effect = ""
+                if let f = trace.faithfulness, i < f.beams.count {
+                    effect = "  Δlogprob \(formatFixed(f.beams[i].deltaLogprob, digits: 4))"
+                    if let mean = f.beams[i].baselineMean, let sd = f.beams[i].baselineSD {
+                        effect += " (random \(formatFixed(mean, digits: 4)) ± \(formatFixed(sd, digits: 4)))"
+                    }
+                }
+                print("Beam \(i + 1): \(line)\(effect)")
+            }
+        }
+        if let f = trace.faithfulness {
+            printError("verify: the model predicts \(String(reflecting: f.predictedToken)) (id \(f.predictedTokenID), log p \(formatScore(f.baseLogprob))) after the target; Δlogprob is the change with a path's edges knocked out")
         }
         if let c = trace.searchComparison {
             if c.beamFoundOptimum {

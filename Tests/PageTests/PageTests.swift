@@ -2,7 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ReverseAttention
+@testable import ReverseAttention
 import Testing
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -172,6 +172,61 @@ struct PageTests {
                 #expect(details.contains(trace.tokens[node.position]))
             }
             #expect(await browser.alertText() == nil)
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
+
+    /// Paths through the layers: one column per layer, and `--verify`'s deltas beside the scores
+    /// and in the path lines, as the CLI prints them.
+    @Test func layeredTraceHasAColumnPerLayerAndShowsTheDeltas() async throws {
+        let tokens = (0..<12).map { " w\($0)" }
+        let matrices = try (0..<4).map { try bandMatrix(12, seed: $0) }
+        let explorer = ExplorerData(matrices: matrices.map { [$0] }, layers: Array(0..<4), aggregations: [.mean], cap: 4, mask: nil,
+                                    bosPositions: [], tokenIDs: nil)
+        let graph = try LayeredGraph(candidates: explorer.candidates, aggregation: .mean, tracedLayer: 3, target: 11, topK: 4,
+                                     minAttention: 0, sink: nil)
+        let found = searchLayeredPaths(in: graph, topBeam: 4, normalization: .averageLogProbability, mode: .beam)
+        var settings = TraceSettings()
+        settings.acrossLayers = true
+        var trace = try TraceResult(search: found, tokens: tokens, layer: 3,
+                                    options: PathSearchOptions(targetPosition: 11, topBeam: 4, topK: 4, stopAtBOS: false), extraSettings: settings)
+        // The page draws what trace.json holds (the measurement itself is tested against transformers).
+        trace.faithfulness = Faithfulness(
+            predictedTokenID: 7, predictedToken: " w7", baseLogprob: -1.25,
+            beams: trace.beams.indices.map { PathFaithfulness(knockedOut: [], deltaLogprob: -0.5 / Double($0 + 1), baselineMean: 0.01, baselineSD: 0.002) },
+            baseline: FaithfulnessBaseline(setsPerPath: 3, seed: 0, meanDeltaLogprob: 0.01, sdDeltaLogprob: 0.002))
+        #expect(trace.beams.count == 4 && Set(trace.sankey.nodes.map(\.layer)) == [0, 1, 2, 3, 4])
+        let page = try writePage(trace)
+        let browser = try await WebDriver()
+        do {
+            try await load(page, in: browser)
+            #expect(try await browser.consoleErrors() == [])
+            #expect(try await count("#sankey .node", browser) == trace.sankey.nodes.count)
+            // Every node of a layer in one column, the columns left to right from layer 0.
+            let xs = try await browser.execute(
+                "return Array.from(document.querySelectorAll('#sankey .node')).map(g => [g.getAttribute('data-id'), Number(g.querySelector('rect').getAttribute('x'))])") as? [[Any]] ?? []
+            var columnX: [Int: Set<Double>] = [:]
+            for pair in xs {
+                let id = pair[0] as? String ?? "", x = (pair[1] as? Double) ?? Double(pair[1] as? Int ?? -1)
+                let node = try #require(trace.sankey.nodes.first { $0.id == id })
+                columnX[node.layer, default: []].insert(x)
+            }
+            #expect(columnX.count == 5 && columnX.values.allSatisfy { $0.count == 1 })
+            let ordered = (0...4).compactMap { columnX[$0]?.first }
+            #expect(ordered == ordered.sorted() && Set(ordered).count == 5)
+            let lines = trace.pathsText.enumerated().map { i, line in
+                "Beam \(i + 1): \(line)  Δlogprob \(formatFixed(-0.5 / Double(i + 1), digits: 4)) (random 0.0100 ± 0.0020)"
+            }
+            #expect(try await browser.execute("return document.getElementById('paths').textContent") as? String == lines.joined(separator: "\n"))
+            #expect(try await count(".beam-delta", browser) == 4)
+            let metadata = try await browser.execute("return document.getElementById('metadata-info').textContent") as? String ?? ""
+            #expect(metadata.contains("paths through the layers") && metadata.contains("\" w7\" (id 7, log p -1.2500)"))
+            // Clicking a token without an explorer selects its highest node.
+            try await browser.click(".tok[data-position='11']")
+            #expect(try await browser.execute("var n = document.querySelector('#sankey .node.selected'); return n && n.getAttribute('data-id')") as? String == "L4_P11")
         } catch {
             await browser.quit()
             throw error

@@ -22,6 +22,9 @@ public struct AttentionCandidates: Sendable, Equatable {
     /// Per row slot, `cap` entries: key positions and their attention (float32, as computed).
     public internal(set) var positions: [Int32]
     public internal(set) var weights: [Float]
+    /// Per row slot: the row's attention to its own position (`A[p][p]`, which no candidate list
+    /// holds): what paths through the layers (`--across-layers`) need besides the candidates.
+    public internal(set) var diagonals: [Float]
     /// Attention sinks the rows also describe (`--sink`): per row slot, the sum of the row's
     /// other entries (left to right, in double precision: what `renorm` divides by) and the
     /// row's share of attention on the sinks. Empty without sinks. With sinks, `cap` counts
@@ -45,6 +48,7 @@ public struct AttentionCandidates: Sendable, Equatable {
         counts = [UInt8](repeating: 0, count: slots)
         positions = [Int32](repeating: -1, count: slots * cap)
         weights = [Float](repeating: 0, count: slots * cap)
+        diagonals = [Float](repeating: 0, count: slots)
         self.sinkPositions = sinkPositions
         if !sinkPositions.isEmpty {
             sinkRests = [Double](repeating: 0, count: slots)
@@ -68,6 +72,7 @@ public struct AttentionCandidates: Sendable, Equatable {
                     let from = part.slot(layerIndex: l, aggregationIndex: a, position: part.firstRow)
                     let to = slot(layerIndex: l, aggregationIndex: a, position: part.firstRow)
                     counts.replaceSubrange(to..<(to + part.rows), with: part.counts[from..<(from + part.rows)])
+                    diagonals.replaceSubrange(to..<(to + part.rows), with: part.diagonals[from..<(from + part.rows)])
                     positions.replaceSubrange((to * cap)..<((to + part.rows) * cap), with: part.positions[(from * cap)..<((from + part.rows) * cap)])
                     weights.replaceSubrange((to * cap)..<((to + part.rows) * cap), with: part.weights[(from * cap)..<((from + part.rows) * cap)])
                     if !sinkPositions.isEmpty {
@@ -92,7 +97,7 @@ public struct AttentionCandidates: Sendable, Equatable {
     }
 
     /// Selects row `position`'s candidates from a whole aggregated row, `attention[key]` for keys
-    /// `0..<position` (`keep[key] == 0` marks padding).
+    /// `0...position` (`keep[key] == 0` marks padding; the diagonal is kept apart).
     public mutating func fill(layerIndex: Int, aggregationIndex: Int, position: Int, attention: UnsafePointer<Float>,
                               keep: UnsafePointer<UInt8>?) {
         let r = slot(layerIndex: layerIndex, aggregationIndex: aggregationIndex, position: position)
@@ -104,6 +109,7 @@ public struct AttentionCandidates: Sendable, Equatable {
             }
         }
         counts[r] = UInt8(count)
+        diagonals[r] = attention[position]
         if !sinkPositions.isEmpty {
             (sinkRests[r], sinkMasses[r]) = sinkSums(attention, keys: 0...position, sinks: sinkPositions)
         }
@@ -186,6 +192,7 @@ final class CandidateCollector: @unchecked Sendable {
     private let counts: UnsafeMutablePointer<UInt8>
     private let positions: UnsafeMutablePointer<Int32>
     private let weights: UnsafeMutablePointer<Float>
+    private let diagonals: UnsafeMutablePointer<Float>
     private let sinks: [Int]
     /// Per row slot with sinks: the sums for `renorm` and `sink_mass` (raw storage, as above).
     private let rests: UnsafeMutablePointer<Double>, masses: UnsafeMutablePointer<Double>
@@ -212,12 +219,15 @@ final class CandidateCollector: @unchecked Sendable {
         positions.initialize(repeating: -1, count: max(slots * cap, 1))
         weights = .allocate(capacity: max(slots * cap, 1))
         weights.initialize(repeating: 0, count: max(slots * cap, 1))
+        diagonals = .allocate(capacity: max(slots, 1))
+        diagonals.initialize(repeating: 0, count: max(slots, 1))
     }
 
     deinit {
         counts.deallocate()
         positions.deallocate()
         weights.deallocate()
+        diagonals.deallocate()
         rests.deallocate()
         masses.deallocate()
     }
@@ -253,6 +263,7 @@ final class CandidateCollector: @unchecked Sendable {
                 let slot = (l * 2 + a) * rows + local
                 counts[slot] = UInt8(AttentionCandidates.select(
                     row, keys: start..<position, keep: keep, cap: cap, positions: positions + slot * cap, weights: weights + slot * cap))
+                diagonals[slot] = row[position - start]
                 if !sinks.isEmpty {
                     (rests[slot], masses[slot]) = sinkSums(row, keys: start...position, sinks: sinks)
                 }
@@ -270,6 +281,7 @@ final class CandidateCollector: @unchecked Sendable {
         result.counts = Array(UnsafeBufferPointer(start: counts, count: slots))
         result.positions = Array(UnsafeBufferPointer(start: positions, count: slots * cap))
         result.weights = Array(UnsafeBufferPointer(start: weights, count: slots * cap))
+        result.diagonals = Array(UnsafeBufferPointer(start: diagonals, count: slots))
         return result
     }
 }

@@ -54,8 +54,12 @@ final class ForwardPass {
     /// its keys [group · blockRows][keys], and that block's queries, then outputs [group · blockRows][headDim].
     let scores: [FloatBuffer]
     let groupBlock: [FloatBuffer]
+    /// Per worker: one row's key mask, for rows with knocked-out keys.
+    let knockoutMask: [ByteBuffer]
     /// Dequantized weights of the current layer when weights are streamed.
     let layerScratch: FloatBuffer?
+    /// The current layer's knockouts: query position → keys it may not attend.
+    private var knockedOut: [Int: Set<Int>] = [:]
     /// Rotary tables [n][dims / 2] per layer (shared between layers with the same spec), cos and
     /// sin already multiplied by the scaling's attention factor.
     let rotaryTables: [RotaryTable?]
@@ -103,6 +107,7 @@ final class ForwardPass {
         let attentionWorkers = max(workers, columnWorkers)
         scores = (0..<attentionWorkers).map { _ in FloatBuffer(group * rows * keys) }
         groupBlock = (0..<attentionWorkers).map { _ in FloatBuffer(group * rows * headDim) }
+        knockoutMask = (0..<attentionWorkers).map { _ in ByteBuffer(keys) }
         storedProducts = allowStored && n <= StoredMatrix.rowsMax
         let weights = model.floatWeights
         let scratchCount = storedProducts ? weights.storedPassScratchCount : weights.layerScratchCount
@@ -142,17 +147,24 @@ final class ForwardPass {
     // MARK: The pass
 
     /// Runs `plan` (validated by the caller: layers resolved, at most the last layer).
+    /// `resume` replaces the embeddings by a kept residual stream and skips the layers before it;
+    /// `knockouts[layer][query]` are keys that query may not attend in that layer.
     func run(
-        through last: Int, captures: [Int: HeadAggregation], logits: LogitsRequest, candidates plan: CandidatePlan? = nil,
-        valueNormLayer: Int? = nil
+        from resume: Residual? = nil, through last: Int, captures: [Int: HeadAggregation], logits: LogitsRequest,
+        candidates plan: CandidatePlan? = nil, valueNormLayer: Int? = nil, residualLayer: Int? = nil,
+        knockouts: [Int: [Int: Set<Int>]] = [:]
     ) throws(ModelError) -> PassResult {
         var valueNorm: AttentionCapture?
+        var residual: Residual?
         var kept: [AttentionCapture] = []
         let collector = plan.map {
             CandidateCollector(layers: $0.layers, cap: $0.cap, sinks: $0.sinkPositions, rows: n, offset: offset, workers: scores.count,
                                blockRows: blockRows)
         }
-        for layer in 0...last {
+        if let resume { x.pointer.update(from: resume.values, count: n * c.hiddenSize) }
+        for layer in (resume?.layer ?? 0)...last {
+            if layer == residualLayer { residual = Residual(layer: layer, values: Array(x.buffer)) }
+            knockedOut = knockouts[layer] ?? [:]
             let w = try model.floatWeights.layer(layer, scratch: layerScratch?.pointer, stored: storedProducts)
             // The last layer of a pass that needs nothing after its attention stops at the
             // probabilities: nothing after them can change them, so its values, attention output
@@ -172,7 +184,8 @@ final class ForwardPass {
             }
         }
         cache?.commit(n)
-        var result = PassResult(attention: kept, logits: [], hiddenStates: [], candidates: collector?.candidates(), valueNorm: valueNorm)
+        var result = PassResult(attention: kept, logits: [], hiddenStates: [], candidates: collector?.candidates(), valueNorm: valueNorm,
+                                residual: residual)
         if logits != .none { try head(logits, into: &result) }
         return result
     }
@@ -494,7 +507,15 @@ final class ForwardPass {
                         for j in lo...hi { row[j] = softcap * tanh(row[j] * scale / softcap) }
                         rowScale = 1
                     }
-                    rat_softmax_row(row + lo, Int32(hi - lo + 1), rowScale, keep.map { $0 + first })
+                    if let keys = knockedOut[position] {
+                        // This row's own mask: the padding's, with the knocked-out keys cleared.
+                        let rowKeep = knockoutMask[worker].pointer
+                        for j in 0...(position - first) { rowKeep[j] = keep.map { $0[first + j] } ?? 1 }
+                        for key in keys where key >= first { rowKeep[key - first] = 0 }
+                        rat_softmax_row(row + lo, Int32(hi - lo + 1), rowScale, rowKeep)
+                    } else {
+                        rat_softmax_row(row + lo, Int32(hi - lo + 1), rowScale, keep.map { $0 + first })
+                    }
                     if lo > 0 { row.update(repeating: 0, count: lo) }
                     if hi + 1 < width { (row + hi + 1).update(repeating: 0, count: width - hi - 1) }
                     candidates?.add(worker: worker, blockRow: r, head: h, row: row, keyStart: keyStart, last: hi)
@@ -721,9 +742,9 @@ extension Activation {
     }
 }
 
-/// A fixed-size float32 buffer shared by the workers of a pass (each writes its own part).
-final class FloatBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
+/// A fixed-size zeroed buffer shared by the workers of a pass (each writes its own part).
+final class ScratchBuffer<Element: Numeric>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Element>
     let count: Int
 
     init(_ count: Int) {
@@ -734,5 +755,8 @@ final class FloatBuffer: @unchecked Sendable {
 
     deinit { pointer.deallocate() }
 
-    var buffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: pointer, count: count) }
+    var buffer: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: pointer, count: count) }
 }
+
+typealias FloatBuffer = ScratchBuffer<Float>
+typealias ByteBuffer = ScratchBuffer<UInt8>

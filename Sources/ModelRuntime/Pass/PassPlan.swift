@@ -12,11 +12,24 @@ public struct PassPlan: Sendable, Equatable {
     /// The layer whose value-weighted attention is computed (`PassResult.valueNorm`); not a
     /// layer of `captures`, and no KV cache.
     public var valueNormLayer: Int?
+    /// Keep the residual stream entering this layer (`PassResult.residual`), to re-run the
+    /// layers from it later.
+    public var residualLayer: Int?
+    /// Start from a kept residual stream instead of the embeddings: layers before its layer are
+    /// not run (their attention cannot be captured).
+    public var resume: Residual?
+    /// Query/key pairs that may not attend (`rat trace --verify`): −∞ before the softmax in
+    /// every head of their layer, so the row renormalizes over its other keys.
+    public var knockouts: [AttentionKnockout]
 
     public init(
         throughLayer: Int? = nil, captures: [Int: HeadAggregation] = [:], logits: LogitsRequest = .none,
-        candidates: CandidatePlan? = nil, valueNormLayer: Int? = nil
+        candidates: CandidatePlan? = nil, valueNormLayer: Int? = nil, residualLayer: Int? = nil, resume: Residual? = nil,
+        knockouts: [AttentionKnockout] = []
     ) {
+        self.residualLayer = residualLayer
+        self.resume = resume
+        self.knockouts = knockouts
         self.throughLayer = throughLayer
         self.captures = captures
         self.logits = logits
@@ -27,6 +40,32 @@ public struct PassPlan: Sendable, Equatable {
     /// One layer's attention and nothing after it (a trace).
     public static func attention(layer: Int, _ aggregation: HeadAggregation) -> PassPlan {
         PassPlan(throughLayer: layer, captures: [layer: aggregation])
+    }
+}
+
+/// The residual stream `[positions][hidden]` entering a layer (after the layers before it).
+public struct Residual: Sendable, Equatable {
+    /// Resolved (non-negative) layer index.
+    public let layer: Int
+    public let values: [Float]
+
+    public init(layer: Int, values: [Float]) {
+        self.layer = layer
+        self.values = values
+    }
+}
+
+/// One attention edge knocked out: in `layer`, query position `query` does not attend key
+/// position `key` in any head.
+public struct AttentionKnockout: Sendable, Hashable, Codable {
+    public let layer: Int
+    public let query: Int
+    public let key: Int
+
+    public init(layer: Int, query: Int, key: Int) {
+        self.layer = layer
+        self.query = query
+        self.key = key
     }
 }
 
@@ -51,6 +90,8 @@ public struct PassResult: Sendable {
     /// With `valueNormLayer`: N[i][j] = ‖Σ_h A_h[i][j] · v_j W_O^(h)‖₂, rows normalized to 1
     /// (Kobayashi et al. 2020), `heads == 1`.
     public var valueNorm: AttentionCapture? = nil
+    /// With `residualLayer`: the residual stream entering it.
+    public var residual: Residual? = nil
 }
 
 /// One layer's attention probabilities: `heads` blocks of `[rows][size]`, row-major

@@ -1500,8 +1500,9 @@ var RatExplorer = (function () {
       }
     });
 
-    // Columns: longest chain from a source. Links run from earlier to later positions, so
-    // visiting nodes by position visits every link's source before its target.
+    // Columns: longest chain from a source. Links run from earlier to later positions (or, through
+    // the layers, up a layer at the same position), so visiting nodes by position, then layer,
+    // visits every link's source before its target.
     var column = [], outgoing = [], incoming = [], all = [];
     for (var u = 0; u < n; u++) {
       column.push(0);
@@ -1509,7 +1510,7 @@ var RatExplorer = (function () {
       incoming.push([]);
       all.push(u);
     }
-    var byPosition = sortedIndices(all, function (i) { return nodes[i].position; });
+    var byPosition = sortedIndices(all, function (i) { return nodes[i].position * 65536 + (nodes[i].layer || 0); });
     edges.forEach(function (edge, e) {
       outgoing[edge.s].push(e);
       incoming[edge.t].push(e);

@@ -80,7 +80,8 @@ let pageScript = #"""
     var m = trace.metadata;
     return {
       target: m.target_pos, layer: m.layer, beams: trace.beams, sankey: trace.sankey, pathsText: trace.paths_text,
-      comparison: trace.search_comparison || null, warnings: [],
+      comparison: trace.search_comparison || null, warnings: [], faithfulness: trace.faithfulness || null,
+      acrossLayers: m.across_layers === true,
       settings: { agg: m.agg_heads, topK: m.top_k, topBeam: m.top_beam, minAttn: m.min_attn, lengthNorm: m.length_norm,
                   stopAtBOS: m.stop_at_bos, mode: m.search_mode, sink: m.sink, sinkPositions: m.sink_positions, sinkMass: m.sink_mass }
     };
@@ -102,7 +103,7 @@ let pageScript = #"""
     return {
       target: found.target, layer: layer, beams: beams, sankey: RatExplorer.sankey(found.paths, trace.tokens, layer),
       pathsText: found.paths.map(function (p) { return RatExplorer.pathText(trace.tokens, p.positions, p.score_norm); }),
-      comparison: found.comparison, warnings: found.warnings,
+      comparison: found.comparison, warnings: found.warnings, faithfulness: null, acrossLayers: false,
       settings: { agg: ex.aggregations[s.aggIndex], topK: s.topK, topBeam: s.topBeam, minAttn: s.minAttn,
                   lengthNorm: s.lengthNorm, stopAtBOS: s.stopAtBOS, mode: s.mode, sink: s.sink,
                   sinkPositions: ex.sinkPositions, sinkMass: found.sinkMass }
@@ -334,7 +335,8 @@ let pageScript = #"""
     box.textContent = '';
     var m = trace.metadata, s = view.settings;
     [['Sequence length', m.seq_len], ['Target position', view.target], ['Target token', label(view.target)],
-     ['Layer', view.layer], ['Top beam', s.topBeam], ['Top k', s.topK]]
+     ['Layer', view.acrossLayers ? '0\u2013' + view.layer + ', paths through the layers' : view.layer],
+     ['Top beam', s.topBeam], ['Top k', s.topK]]
       .forEach(function (r) { box.appendChild(item(r[0], r[1])); });
     var extra = [['Model', m.model], ['Search', s.mode], ['Length norm', s.lengthNorm], ['Min attention', s.minAttn],
                  ['Stop at BOS', s.stopAtBOS], ['Heads', s.agg]];
@@ -348,6 +350,16 @@ let pageScript = #"""
       box.appendChild(item('Beam found optimum', c.beam_found_optimum ? 'yes' : 'no'));
       if (!c.beam_found_optimum) box.appendChild(item('Beam missed by', c.score_gap.toFixed(4)));
       box.appendChild(item('Best paths beam found', c.beam_paths_in_exact_top + ' of ' + c.exact_path_count));
+    }
+    var f = view.faithfulness;
+    if (f) {
+      box.appendChild(item('Prediction', JSON.stringify(f.predicted_token) + ' (id ' + f.predicted_token_id + ', log p ' +
+                           RatExplorer.formatFixed(f.base_logprob, 4) + ')'));
+      if (f.baseline) {
+        box.appendChild(item('Random edges', RatExplorer.formatFixed(f.baseline.mean_delta_logprob, 4) + ' \u00b1 ' +
+                             RatExplorer.formatFixed(f.baseline.sd_delta_logprob, 4) + ' (' + f.baseline.sets_per_path +
+                             ' sets per path, seed ' + f.baseline.seed + ')'));
+      }
     }
     view.warnings.forEach(function (w) { box.appendChild(el('div', 'warning', w)); });
     if (ex) box.appendChild(item('Explorer', ex.layers.length + ' layer' + (ex.layers.length === 1 ? '' : 's') +
@@ -369,6 +381,12 @@ let pageScript = #"""
       index.appendChild(document.createTextNode('Beam ' + (i + 1)));
       header.appendChild(index);
       header.appendChild(el('span', 'beam-score', RatExplorer.formatFixed(beam.score_norm, 4)));
+      var effect = beamEffect(i);
+      if (effect) {
+        var delta = el('span', 'beam-delta', effect);
+        delta.title = 'Change in log-probability of the predicted token with this path\u2019s edges knocked out';
+        header.appendChild(delta);
+      }
       b.appendChild(header);
       b.appendChild(el('div', 'beam-path', view.pathsText[i]));
       b.addEventListener('click', function () { setBeam(selectedBeam === i ? 'all' : i); });
@@ -380,8 +398,19 @@ let pageScript = #"""
     if (view.beams.length === 0) list.appendChild(el('div', 'click-info empty', 'No paths'));
     // The CLI's lines, exactly.
     document.getElementById('paths').textContent = view.pathsText.map(function (line, i) {
-      return 'Beam ' + (i + 1) + ': ' + line;
+      var effect = beamEffect(i);
+      return 'Beam ' + (i + 1) + ': ' + line + (effect ? '  ' + effect : '');
     }).join('\n');
+  }
+  // `--verify`: what knocking out beam i's edges did, as the CLI prints it.
+  function beamEffect(i) {
+    var f = view.faithfulness && view.faithfulness.beams[i];
+    if (!f) return null;
+    var text = '\u0394logprob ' + RatExplorer.formatFixed(f.delta_logprob, 4);
+    if (typeof f.baseline_mean === 'number' && typeof f.baseline_sd === 'number') {
+      text += ' (random ' + RatExplorer.formatFixed(f.baseline_mean, 4) + ' \u00b1 ' + RatExplorer.formatFixed(f.baseline_sd, 4) + ')';
+    }
+    return text;
   }
   function buildText() {
     var box = document.getElementById('text-view');
@@ -400,8 +429,9 @@ let pageScript = #"""
     if (ex) {
       update({ target: p });
     } else {
-      var id = 'L' + view.layer + '_P' + p;
-      if (nodeById[id]) showNode(id);
+      // Through the layers a position has a node per layer: show the highest.
+      var ids = view.sankey.nodes.filter(function (n) { return n.position === p; }).map(function (n) { return n.id; });
+      if (ids.length) showNode(ids[ids.length - 1]);
     }
   }
   // Colours the tokens on the paths as their nodes, and outlines the target.

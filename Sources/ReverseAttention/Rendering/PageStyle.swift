@@ -48,6 +48,7 @@ input[type=checkbox], input[type=radio] { accent-color: #4cc9f0; vertical-align:
 .beam-index { font-weight: 600; color: #f2f2f7; display: inline-flex; align-items: center; gap: 0.4rem; }
 .swatch { display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 2px; border: 1px solid #eee; }
 .beam-score { color: #4cc9f0; font-size: 0.85rem; }
+.beam-delta { color: #ffe3a3; font-size: 0.8rem; margin-left: 0.5rem; }
 .beam-path { font-size: 0.75rem; color: #d0d0dc; word-break: break-all; line-height: 1.4; white-space: pre-wrap; }
 .click-info { background: #0f3460; padding: 0.8rem; border-radius: 4px; font-size: 0.85rem; }
 .click-info.empty { color: #b8bfd6; text-align: center; }

@@ -14,23 +14,29 @@ public struct SankeyData: Sendable, Equatable, Codable {
     /// Builds the diagram as the reference's `beams_to_sankey` does: nodes sorted by position,
     /// id `L{layer}_P{pos}`; each path weighs softmax(score_norm); a link from the earlier to the
     /// later position of each edge sums weight * attention over the paths using it; link order
-    /// is first appearance.
+    /// is first appearance. Paths through the layers (`BeamPath.layers`) have a node per layer
+    /// and position, `L{l}_P{p}`, sorted by position then layer; their links run up one layer.
     public init(beams: [BeamPath], tokens: [String], layer: Int) {
         guard !beams.isEmpty else {
             self.init(nodes: [], links: [])
             return
         }
-        let positions = Set(beams.flatMap(\.positions)).sorted()
-        func nodeID(_ p: Int) -> String { "L\(layer)_P\(p)" }
-        let nodes = positions.map { p in
-            SankeyNode(id: nodeID(p), name: p < tokens.count ? tokens[p] : "[\(p)]", position: p, layer: layer)
+        struct Node: Hashable { let position: Int, layer: Int }
+        func nodes(_ beam: BeamPath) -> [Node] {
+            beam.positions.indices.map { Node(position: beam.positions[$0], layer: beam.layers?[$0] ?? layer) }
+        }
+        func nodeID(_ n: Node) -> String { "L\(n.layer)_P\(n.position)" }
+        let all = Set(beams.flatMap(nodes)).sorted { ($0.position, $0.layer) < ($1.position, $1.layer) }
+        let sankeyNodes = all.map { n in
+            SankeyNode(id: nodeID(n), name: n.position < tokens.count ? tokens[n.position] : "[\(n.position)]", position: n.position, layer: n.layer)
         }
         let weights = Self.beamWeights(beams.map(\.scoreNorm))
         var links: [SankeyLink] = []
         var linkIndex: [String: Int] = [:]
         for (b, beam) in beams.enumerated() {
+            let path = nodes(beam)
             for (i, attention) in beam.edgeAttentions.enumerated() {
-                let source = nodeID(beam.positions[i + 1]), target = nodeID(beam.positions[i])
+                let source = nodeID(path[i + 1]), target = nodeID(path[i])
                 let key = source + ">" + target
                 if linkIndex[key] == nil {
                     linkIndex[key] = links.count
@@ -42,7 +48,7 @@ public struct SankeyData: Sendable, Equatable, Codable {
             }
         }
         for l in links.indices { links[l].beamIndices.sort() }
-        self.init(nodes: nodes, links: links)
+        self.init(nodes: sankeyNodes, links: links)
     }
 
     /// Softmax of the scores (max subtracted; uniform if the sum underflows below 1e-10).

@@ -43,10 +43,13 @@ public struct SankeyLayout: Sendable, Equatable, Codable {
             return (s, t, max(link.value, Self.minimumLinkValue))
         }
 
-        // Columns: longest chain from a source. Links run from earlier to later positions, so
-        // visiting nodes by position visits every link's source before its target.
+        // Columns: longest chain from a source. Links run from earlier to later positions (or, through
+        // the layers, up a layer at the same position), so visiting nodes by position, then layer,
+        // visits every link's source before its target.
         var column = [Int](repeating: 0, count: n)
-        let byPosition = (0..<n).sorted { sankey.nodes[$0].position < sankey.nodes[$1].position }
+        let byPosition = (0..<n).sorted {
+            (sankey.nodes[$0].position, sankey.nodes[$0].layer) < (sankey.nodes[$1].position, sankey.nodes[$1].layer)
+        }
         var outgoing = [[Int]](repeating: [], count: n), incoming = [[Int]](repeating: [], count: n)
         for (e, edge) in edges.enumerated() {
             outgoing[edge.s].append(e)

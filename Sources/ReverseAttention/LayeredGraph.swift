@@ -1,0 +1,81 @@
+import Foundation
+import ModelRuntime
+
+/// The graph paths through the layers walk (`--across-layers`): node (l, p) is position p's
+/// residual stream entering layer l (l = L + 1: the traced layer's output), and the edge
+/// (l + 1, i) → (l, j), j ≤ i, weighs Â_l[i][j] = 0.5·[i = j] + 0.5·A_l[i][j], the rollout's
+/// mixing of the residual connection with the heads' attention (Abnar & Zuidema 2020). Each
+/// node keeps its `top_k` heaviest edges at or above `min_attn` (ties: lower position first).
+///
+/// Built from a pass's candidates (each row's strongest predecessors and its diagonal), not
+/// from whole matrices, so it takes memory linear in the text. Since Â_l[i][i] ≥ 0.5 ≥ Â_l[i][j]
+/// for j < i, a node's `top_k` edges are its self edge and at most `top_k` of its row's
+/// candidates, whatever the sinks do.
+public struct LayeredGraph: Sendable {
+    public struct Edge: Sendable, Equatable {
+        public let position: Int
+        /// Â_l[i][j] in double precision.
+        public let weight: Double
+        /// `log(max(weight, 1e-12))`, the edge's part of a path's raw score.
+        public let logWeight: Double
+    }
+
+    /// The traced layer L: paths start at (L + 1, target).
+    public let tracedLayer: Int
+    public let target: Int
+    /// `edges[l][p]`: the edges of node (l + 1, p) into layer l, best first; l in `0...L`,
+    /// p in `0...target`.
+    public let edges: [[[Edge]]]
+
+    /// From candidates holding layers `0...tracedLayer` (rows `0...target`, at least `topK`
+    /// entries per row plus one per sink position), aggregated as `aggregation`.
+    public init(
+        candidates: AttentionCandidates, aggregation: HeadAggregation?, tracedLayer: Int, target: Int, topK: Int,
+        minAttention: Double, sink: SinkOptions?
+    ) throws(TraceError) {
+        guard let a = candidates.aggregations.firstIndex(of: aggregation) else {
+            throw TraceError("no \(aggregation.map { "\($0)" } ?? "given") attention to trace through the layers")
+        }
+        guard candidates.firstRow == 0, candidates.rows > target else {
+            throw TraceError("paths through the layers need every row up to the target \(target)")
+        }
+        let sinks = sink.flatMap { $0.handling == .keep ? nil : $0 }
+        if let sinks, Set(sinks.positions.filter { $0 <= target }) != Set(candidates.sinkPositions.filter { $0 <= target }) {
+            throw TraceError("the pass kept sink sums for positions \(candidates.sinkPositions), not \(sinks.positions)")
+        }
+        self.tracedLayer = tracedLayer
+        self.target = target
+        var edges: [[[Edge]]] = []
+        for layer in 0...tracedLayer {
+            guard let l = candidates.layers.firstIndex(of: layer) else {
+                throw TraceError("paths through the layers need layer \(layer)'s attention, which the pass did not keep")
+            }
+            edges.append((0...target).map { p in
+                let slot = candidates.slot(layerIndex: l, aggregationIndex: a, position: p)
+                var weight: (Float) -> Double = { Double($0) }
+                if let sinks {
+                    let rest = candidates.sinkRests[slot]
+                    // As `AttentionMatrix.applyingSinks`: renormalized entries are rounded to float32.
+                    if sinks.handling == .renorm && rest > 0 { weight = { Double(Float(Double($0) / rest)) } }
+                }
+                let isSink = { (q: Int) in sinks?.positions.contains(q) ?? false }
+                var row: [Edge] = []
+                row.reserveCapacity(topK + 1)
+                for (q, w) in candidates.candidates(layerIndex: l, aggregationIndex: a, position: p) where !isSink(q) {
+                    row.append(Self.edge(q, 0.5 * weight(w)))
+                    if row.count == topK { break }
+                }
+                // The self edge goes after the entries it ties with (they are lower positions).
+                let selfWeight = 0.5 + 0.5 * (isSink(p) ? 0 : weight(candidates.diagonals[slot]))
+                let at = row.firstIndex { $0.weight < selfWeight } ?? row.count
+                row.insert(Self.edge(p, selfWeight), at: at)
+                return Array(row.prefix { $0.weight > 0 && $0.weight >= minAttention }.prefix(topK))
+            })
+        }
+        self.edges = edges
+    }
+
+    private static func edge(_ position: Int, _ weight: Double) -> Edge {
+        Edge(position: position, weight: weight, logWeight: log(max(weight, 1e-12)))
+    }
+}
