@@ -92,7 +92,8 @@ public final class TraceServer: Sendable {
     // MARK: Endpoints
 
     static let traceFields = PathFields.names.union([
-        "text", "ids", "messages", "target_pos", "explore", "explore_cap", "sink", "sink_positions",
+        "text", "ids", "messages", "target_pos", "explore", "explore_cap", "sink", "sink_positions", "weighting", "across_layers",
+        "verify", "verify_baseline", "verify_seed",
     ])
 
     /// `POST /api/trace`.
@@ -108,6 +109,16 @@ public final class TraceServer: Sendable {
         }
         let exploreCap = try f.int("explore_cap", default: ExplorerData.defaultCap, in: 1...AttentionCandidates.maximumCap)
         let sink = try f.sink()
+        let weighting = try f.choice("weighting", default: AttentionWeighting.attention, AttentionWeighting.allCases)
+        let acrossLayers = try f.bool("across_layers", default: false)
+        var verifying: VerifyOptions?
+        if try f.bool("verify", default: false) {
+            verifying = VerifyOptions(baselineSets: try f.int("verify_baseline", default: 0, in: 0...VerifyOptions.maximumRuns),
+                                   seed: UInt64(try f.int("verify_seed", default: 0, in: 0...Int.max)))
+        } else if f.has("verify_baseline") || f.has("verify_seed") {
+            throw .badRequest("verify_baseline and verify_seed go with verify: true")
+        }
+        let verify = verifying
         let tracer = self.tracer, maxTokens = configuration.maxTokens
         return try await run {
             let (ids, text, padMask) = try input.encode(with: tracer.tokenizer)
@@ -116,7 +127,7 @@ public final class TraceServer: Sendable {
                 inputIDs: ids, targetPos: targetPos, attentionMask: padMask ? nil : Array(repeating: 1, count: ids.count), layer: o.layer,
                 topBeam: o.topBeam, topK: o.topK, minAttn: o.minAttn, aggHeads: o.aggHeads, lengthNorm: o.lengthNorm,
                 stopAtBOS: o.stopAtBOS, bosTokenID: o.bosTokenID, search: o.search, text: text, explore: explore, exploreCap: exploreCap,
-                sink: sink)
+                sink: sink, weighting: weighting, acrossLayers: acrossLayers, verify: verify)
             var json = String(decoding: try result.jsonData(), as: UTF8.self)
             if let explorer = result.explorer {
                 // trace.json, then the explorer's rows as the page reads them.

@@ -76,14 +76,12 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
             throw TraceError("explore cap must be 1...\(AttentionCandidates.maximumCap), got \(exploreCap)")
         }
 
-        let start = Date()
         var (result, warnings): (TraceResult, [String])
         if acrossLayers {
             (result, warnings) = try traceAcrossLayers(
                 inputIDs: inputIDs, target: target, mask: mask, layer: resolvedLayer, topBeam: topBeam, topK: topK, minAttn: minAttn,
                 aggHeads: aggHeads, normalization: normalization, bosTokenID: bosTokenID, search: search, text: text,
                 exploredLayers: exploredLayers, exploreCap: exploreCap, note: note, sink: sink)
-            lastTimings = ["attention and search": Date().timeIntervalSince(start)]
         } else {
             (result, warnings) = try traceOneLayer(
                 inputIDs: inputIDs, target: target, mask: mask, layer: resolvedLayer, topBeam: topBeam, topK: topK, minAttn: minAttn,
@@ -156,8 +154,10 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         let layers = Array(Set(exploredLayers).union(0...layer)).sorted()
         let plan = ExplorerData.plan(
             layers: layers, cap: exploring ? max(exploreCap, topK) : topK, sinks: sink?.positions, tokens: ids.count)
+        let start = Date()
         let pass = try model.run(
             ids, plan: PassPlan(throughLayer: layers.last!, candidates: plan), attentionMask: Array(mask.prefix(ids.count)))
+        let attentionTime = Date().timeIntervalSince(start)
         let candidates = pass.candidates!
         let graph = try LayeredGraph(
             candidates: candidates, aggregation: aggHeads, tracedLayer: layer, target: target, topK: topK, minAttention: minAttn,
@@ -183,6 +183,7 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
                 candidates: candidates, bosPositions: bosID.map { id in inputIDs.indices.filter { inputIDs[$0] == id } } ?? [],
                 tokenIDs: inputIDs, note: note)
         }
+        lastTimings = ["attention": attentionTime, "search": Date().timeIntervalSince(start) - attentionTime]
         return (result, found.warnings)
     }
 

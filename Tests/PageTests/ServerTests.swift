@@ -129,6 +129,9 @@ struct ServerTests {
              ["--text", Self.fox, "--target-pos", "6", "--layer", "12", "--agg-heads", "max", "--top-k", "7", "--top-beam", "3",
               "--min-attn", "0.01", "--length-norm", "pow:0.7", "--search", "exact"]),
             (#"{"ids": [504, 2365, 6354, 16438, 1, 27003], "stop_at_bos": false}"#, ["--ids", "504,2365,6354,16438,1,27003", "--no-stop-at-bos"]),
+            (#"{"text": "\#(Self.fox)", "layer": 12, "across_layers": true, "verify": true, "verify_baseline": 2, "verify_seed": 7}"#,
+             ["--text", Self.fox, "--layer", "12", "--across-layers", "--verify", "--verify-baseline", "2", "--verify-seed", "7"]),
+            (#"{"text": "\#(Self.fox)", "weighting": "value-norm", "sink": "renorm"}"#, ["--text", Self.fox, "--weighting", "value-norm", "--sink", "renorm"]),
         ]
         for (body, arguments) in cases {
             let reply = try server.post("/api/trace", body)
@@ -217,6 +220,8 @@ struct ServerTests {
             ("POST", "/api/trace", #"{"text": "a b", "length_norm": "pow:x"}"#, 400, "length_norm: invalid pow mode format"),
             ("POST", "/api/trace", #"{"text": "a b", "search": "greedy"}"#, 400, "search must be one of beam, exact"),
             ("POST", "/api/trace", #"{"text": "a b", "explore": "some"}"#, 400, "explore takes all, none, auto"),
+            ("POST", "/api/trace", #"{"text": "a b", "verify_baseline": 3}"#, 400, "verify_baseline and verify_seed go with verify: true"),
+            ("POST", "/api/trace", #"{"text": "a b", "across_layers": true, "weighting": "value-norm"}"#, 400, "--across-layers walks attention"),
             ("POST", "/api/trace", #"{"text": "a b", "target_pos": 9}"#, 400, "target position 9 out of range for sequence length 2"),
             ("POST", "/api/trace", #"{"text": "a b", "layer": 30}"#, 400, "layer 30 out of range: the model has 30 layers"),
             ("POST", "/api/trace", #"{"ids": [1, 49152]}"#, 400, "token id 49152 out of range"),
