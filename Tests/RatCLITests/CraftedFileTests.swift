@@ -5,6 +5,7 @@ import Testing
 /// signal (an arithmetic trap) or a hang.
 @Suite struct CraftedFileTests {
     static let tinyConfig = repositoryRoot.appendingPathComponent("Fixtures/runtime/tiny/qwen2_tied_f32/config.json")
+    static let llamaTokenizer = repositoryRoot.appendingPathComponent("Fixtures/tokenizer/sentencepiece/llama-legacy/tokenizer.json")
 
     /// A folder with the tiny Qwen2's config.json and a safetensors file whose header is `header`.
     func folder(header: String, declaredLength: UInt64? = nil, config: Data? = nil) throws -> URL {
@@ -20,7 +21,7 @@ import Testing
 
     func expectCleanFailure(_ arguments: [String], _ message: String) throws {
         let start = Date()
-        let run = try runRat(arguments, timeout: 20)
+        let run = try runRat(arguments, timeout: 20, addressSpaceLimitMB: 8192)
         #expect(run.exitedNormally, "\(arguments): killed by a signal")
         #expect(run.status != 0, "\(arguments) should fail")
         #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
@@ -48,5 +49,188 @@ import Testing
             let dir = try folder(header: header, declaredLength: length)
             try expectCleanFailure(["inspect", dir.path], message)
         }
+    }
+
+    // MARK: GGUF
+
+    /// A GGUF v3 file: header counts, then `body` (metadata and tensor infos as given).
+    func gguf(tensors: UInt64, keys: UInt64, body: Data = Data(), padTo: Int = 4096) throws -> URL {
+        var data = Data("GGUF".utf8)
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        u32(3); u64(tensors); u64(keys)
+        data += body
+        if data.count < padTo { data += Data(count: padTo - data.count) }
+        let file = try temporaryDirectory().appendingPathComponent("crafted.gguf")
+        try data.write(to: file)
+        return file
+    }
+
+    /// A metadata key `name` followed by `value` (its type tag and payload, raw).
+    func key(_ name: String, _ value: Data) -> Data {
+        var d = Data()
+        withUnsafeBytes(of: UInt64(name.utf8.count).littleEndian) { d.append(contentsOf: $0) }
+        return d + Data(name.utf8) + value
+    }
+
+    func u32(_ v: UInt32) -> Data { withUnsafeBytes(of: v.littleEndian) { Data($0) } }
+    func u64(_ v: UInt64) -> Data { withUnsafeBytes(of: v.littleEndian) { Data($0) } }
+
+    @Test func ggufCountsAndLengthsBeyondTheFile() throws {
+        let string: UInt32 = 8, array: UInt32 = 9, uint64: UInt32 = 10
+        let cases: [(URL, String)] = [
+            (try gguf(tensors: 1 << 40, keys: 0), "crafted.gguf"),
+            (try gguf(tensors: 0, keys: UInt64(Int64.max)), "crafted.gguf"),
+            (try gguf(tensors: UInt64.max, keys: UInt64.max), "crafted.gguf"),
+            (try gguf(tensors: 0, keys: 1, body: key("general.name", u32(string) + u64(1 << 62))), "crafted.gguf"),
+            (try gguf(tensors: 0, keys: 1, body: key("x", u32(array) + u32(uint64) + u64(1 << 40))), "crafted.gguf"),
+            (try gguf(tensors: 0, keys: 1, body: key("x", u32(array) + u32(uint64) + u64(.max))), "crafted.gguf"),
+            // Arrays of arrays, 100,000 deep.
+            (try gguf(tensors: 0, keys: 1, body: key("x", Data((0..<100_000).flatMap { _ in [UInt8](u32(array) + u32(array) + u64(1)) }))), "crafted.gguf"),
+            (try gguf(tensors: 0, keys: 1, body: key(String(repeating: "k", count: 100), u32(99))), "crafted.gguf"),
+        ]
+        for (file, message) in cases {
+            try expectCleanFailure(["inspect", file.path], message)
+        }
+    }
+
+    @Test func ggufTensorDimensionsAndOffsets() throws {
+        func tensor(dims: [UInt64], type: UInt32 = 0, offset: UInt64 = 0) -> Data {
+            var d = Data()
+            withUnsafeBytes(of: UInt64(1).littleEndian) { d.append(contentsOf: $0) }
+            d += Data("t".utf8)
+            withUnsafeBytes(of: UInt32(dims.count).littleEndian) { d.append(contentsOf: $0) }
+            for dim in dims { withUnsafeBytes(of: dim.littleEndian) { d.append(contentsOf: $0) } }
+            withUnsafeBytes(of: type.littleEndian) { d.append(contentsOf: $0) }
+            withUnsafeBytes(of: offset.littleEndian) { d.append(contentsOf: $0) }
+            return d
+        }
+        let cases: [Data] = [
+            tensor(dims: [1 << 40, 1 << 40]),
+            tensor(dims: [UInt64.max, 2]),
+            tensor(dims: [4, 4], offset: UInt64(Int64.max)),
+            tensor(dims: [4, 4], type: 1000),
+            tensor(dims: Array(repeating: 2, count: 64)),
+        ]
+        for body in cases {
+            try expectCleanFailure(["inspect", try gguf(tensors: 1, keys: 0, body: body).path], "crafted.gguf")
+        }
+        // A tensor count of 2^32 with n_dims 2^32 - 1 in the first.
+        var huge = Data()
+        withUnsafeBytes(of: UInt64(1).littleEndian) { huge.append(contentsOf: $0) }
+        huge += Data("t".utf8)
+        withUnsafeBytes(of: UInt32.max.littleEndian) { huge.append(contentsOf: $0) }
+        try expectCleanFailure(["inspect", try gguf(tensors: 1 << 32, keys: 0, body: huge).path], "crafted.gguf")
+    }
+
+    // MARK: JSON files
+
+    /// `depth` nested arrays: `[[[...]]]`.
+    func nested(_ depth: Int, open: String = "[", close: String = "]") -> Data {
+        Data((String(repeating: open, count: depth) + String(repeating: close, count: depth)).utf8)
+    }
+
+    @Test func jsonNestedAHundredThousandDeep() throws {
+        let dir = try temporaryDirectory()
+        let deepArray = nested(100_000), deepObject = nested(100_000, open: "{\"a\":", close: "}")
+        for (name, data) in [("array", deepArray), ("object", deepObject)] {
+            // config.json beside a valid checkpoint
+            let model = try temporaryDirectory()
+            try data.write(to: model.appendingPathComponent("config.json"))
+            try FileManager.default.copyItem(at: Self.tinyConfig.deletingLastPathComponent().appendingPathComponent("model.safetensors"),
+                                             to: model.appendingPathComponent("model.safetensors"))
+            try expectCleanFailure(["inspect", model.path], "config.json")
+            // tokenizer.json
+            let tokenizer = dir.appendingPathComponent("tokenizer-\(name).json")
+            try data.write(to: tokenizer)
+            try expectCleanFailure(["tokenize", "--tokenizer", tokenizer.path, "--text", "hi"], "tokenizer-\(name).json")
+            // a messages file
+            let messages = dir.appendingPathComponent("messages-\(name).json")
+            try data.write(to: messages)
+            let chat = repositoryRoot.appendingPathComponent("Fixtures/chat/templates/chatml.jinja").path
+            try expectCleanFailure(["tokenize", "--tokenizer", Self.llamaTokenizer.path, "--chat-template", chat, "--messages", messages.path],
+                                   "messages-\(name).json")
+            // a safetensors header
+            let st = try folder(header: String(decoding: data, as: UTF8.self))
+            try expectCleanFailure(["inspect", st.path], "model.safetensors")
+        }
+    }
+
+    @Test func configWithATrillionLayers() throws {
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.tinyConfig)) as! [String: Any]
+        for (key, value) in [("num_hidden_layers", 1_000_000_000_000), ("hidden_size", 1 << 40), ("vocab_size", -5),
+                             ("num_attention_heads", 0), ("intermediate_size", Int.max)] as [(String, Int)] {
+            var bad = config
+            bad[key] = value
+            let dir = try folder(header: "{}", config: try JSONSerialization.data(withJSONObject: bad))
+            try expectCleanFailure(["inspect", dir.path], dir.lastPathComponent)
+        }
+    }
+
+    @Test func tokenizerWithHugeIDsAndUnknownMerges() throws {
+        let dir = try temporaryDirectory()
+        let cases: [(String, String)] = [
+            (#"{"model": {"type": "BPE", "vocab": {"a": 1099511627776, "b": 1}, "merges": []}}"#, "1099511627776"),
+            (#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a zz"]}}"#, "zz"),
+            (#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "added_tokens": [{"id": 1099511627776, "content": "x"}]}"#, "1099511627776"),
+            (#"{"model": {"type": "Unigram", "vocab": [["a", 1e308], ["b", -1e400]]}}"#, "tokenizer.json"),
+        ]
+        for (i, (json, message)) in cases.enumerated() {
+            let file = dir.appendingPathComponent("t\(i)").appendingPathComponent("tokenizer.json")
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(json.utf8).write(to: file)
+            try expectCleanFailure(["tokenize", "--tokenizer", file.path, "--text", "ab"], message)
+        }
+    }
+
+    @Test func npyHeaderThatTriesToBePythonCode() throws {
+        let dir = try temporaryDirectory()
+        func npy(_ header: String, payload: Int = 16) -> Data {
+            var padded = header
+            while (10 + padded.utf8.count + 1) % 64 != 0 { padded += " " }
+            padded += "\n"
+            var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+            withUnsafeBytes(of: UInt16(padded.utf8.count).littleEndian) { data.append(contentsOf: $0) }
+            return data + Data(padded.utf8) + Data(count: payload)
+        }
+        let cases = [
+            "{'descr': __import__('os').system('touch /tmp/rat-pwned'), 'fortran_order': False, 'shape': (2, 2), }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 1099511627776), }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (-2, 2), }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': " + String(repeating: "(", count: 60_000) + ", }",
+            "{'descr': '<f4', 'fortran_order': eval('1'), 'shape': (2, 2), }",
+        ]
+        for (i, header) in cases.enumerated() {
+            let file = dir.appendingPathComponent("m\(i).npy")
+            try npy(header).write(to: file)
+            try expectCleanFailure(["paths", file.path], "m\(i).npy")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/rat-pwned"))
+    }
+
+    // MARK: What the fuzzer found
+
+    /// Every input the fuzzer once crashed on (Fixtures/fuzz/TARGET), replayed through its target
+    /// by the plainly built `rat-fuzz`: each must now run to the end.
+    @Test func fuzzRegressionInputsRunClean() throws {
+        let root = repositoryRoot.appendingPathComponent("Fixtures/fuzz")
+        let targets = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0 != "seeds" && !$0.hasPrefix(".") }.sorted()
+        #expect(targets.contains("gguf"))
+        let binary = ratExecutable.deletingLastPathComponent().appendingPathComponent("rat-fuzz")
+        for target in targets {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = [target, root.appendingPathComponent(target).path]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(target): \(text)")
+            #expect(text.contains("rat-fuzz \(target): "), "\(target): \(text)")
+        }
+        // The first: a GGUF declaring 2^32 - 1 layers allocated a per-layer list before the sizes were checked.
+        try expectCleanFailure(["inspect", root.appendingPathComponent("gguf/block-count-4294967295.gguf").path], "implausible model sizes")
     }
 }

@@ -21,14 +21,21 @@ struct RatRun {
 
 /// Runs `rat` with arguments; fails the test if it does not finish within `timeout` seconds.
 /// Output goes to temporary files, so a large output can never block the child.
-func runRat(_ arguments: [String], timeout: TimeInterval = 120) throws -> RatRun {
+/// With `addressSpaceLimitMB`, rat runs under `ulimit -v` (so an unchecked huge allocation fails
+/// instead of succeeding lazily).
+func runRat(_ arguments: [String], timeout: TimeInterval = 120, addressSpaceLimitMB: Int? = nil) throws -> RatRun {
     let dir = try temporaryDirectory()
     let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
     _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
     _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let process = Process()
-    process.executableURL = ratExecutable
-    process.arguments = arguments
+    if let limit = addressSpaceLimitMB {
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -v \(limit * 1024) && exec \"$0\" \"$@\"", ratExecutable.path] + arguments
+    } else {
+        process.executableURL = ratExecutable
+        process.arguments = arguments
+    }
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
     try process.run()

@@ -21,12 +21,13 @@ enum GPT2: ArchitectureFamily {
         }
         let scaled = try v.optionalBool(hf: "scale_attn_weights") ?? true
         let headDim = heads > 0 ? hidden / heads : 0
-        let c = ModelConfig(
+        let c = try ModelConfig(
             architecture: "gpt2", layerCount: try v.int(hf: "n_layer", gguf: "block_count"), hiddenSize: hidden,
             intermediateSize: inner, headCount: heads, kvHeadCount: heads, headDim: headDim,
             vocabularySize: try v.vocabularySize(), rmsNormEpsilon: Float(epsilon), ropeTheta: 0,
             tiedEmbeddings: try v.tied(default: true), attentionBias: true,
-            maxPositions: try v.optionalInt(hf: "n_positions", gguf: "context_length") ?? 1024)
+            maxPositions: try v.optionalInt(hf: "n_positions", gguf: "context_length") ?? 1024
+        ).validated(file: v.file)
         let block = BlockSpec(
             norm: .layerNorm, normEpsilon: Float(epsilon), positions: .learned, attentionBias: true, outputBias: true,
             attentionScale: scaled ? 1 / Float(headDim).squareRoot() : 1,

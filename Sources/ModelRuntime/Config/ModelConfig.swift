@@ -44,6 +44,12 @@ public struct ModelConfig: Sendable, Equatable, CustomStringConvertible {
         "\(architecture): \(layerCount) layers, hidden \(hiddenSize), \(headCount) heads (\(kvHeadCount) KV) of \(headDim), intermediate \(intermediateSize), vocabulary \(vocabularySize)\(ropeTheta > 0 ? ", rope θ \(ropeTheta)" : ""), eps \(rmsNormEpsilon)\(tiedEmbeddings ? ", tied embeddings" : "")"
     }
 
+    /// The config, checked (see `validate`).
+    func validated(file: String) throws(ModelError) -> ModelConfig {
+        try validate(file: file)
+        return self
+    }
+
     /// Checks the sizes fit together; a malformed file gets a clear error instead of a crash later.
     func validate(file: String) throws(ModelError) {
         func fail(_ m: String) -> ModelError { ModelError("\(file): \(m)") }

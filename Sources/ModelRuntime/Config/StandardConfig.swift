@@ -6,13 +6,15 @@ extension ConfigValues {
         let heads = try int(hf: "num_attention_heads", gguf: "attention.head_count")
         let kvHeads = try optionalInt(hf: "num_key_value_heads", gguf: "attention.head_count_kv") ?? heads
         let headDim = try optionalInt(hf: "head_dim", gguf: "attention.key_length") ?? (heads > 0 ? hidden / heads : 0)
-        return ModelConfig(
+        // Checked before a family sizes anything by them (a per-layer list of 2^32 layers, say).
+        return try ModelConfig(
             architecture: family, layerCount: try int(hf: "num_hidden_layers", gguf: "block_count"), hiddenSize: hidden,
             intermediateSize: try int(hf: "intermediate_size", gguf: "feed_forward_length"), headCount: heads,
             kvHeadCount: kvHeads, headDim: headDim, vocabularySize: try vocabularySize(),
             rmsNormEpsilon: Float(try optionalDouble(hf: "rms_norm_eps", gguf: "attention.layer_norm_rms_epsilon") ?? defaultEpsilon),
             ropeTheta: 0, tiedEmbeddings: try tied(default: defaultTied),
-            attentionBias: false, maxPositions: try optionalInt(hf: "max_position_embeddings", gguf: "context_length") ?? 0)
+            attentionBias: false, maxPositions: try optionalInt(hf: "max_position_embeddings", gguf: "context_length") ?? 0
+        ).validated(file: file)
     }
 
     func vocabularySize() throws -> Int {
