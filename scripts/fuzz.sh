@@ -3,6 +3,8 @@
 # -sanitize=fuzzer,address into .build/fuzz, then runs each target for SECONDS.
 #
 #   scripts/fuzz.sh [TARGET|all] [SECONDS]      (default: all, 20 s each; make fuzz FUZZ_SECONDS=1800)
+#   scripts/fuzz.sh all smoke                   (make test: each target from its seeds alone, with a
+#                                                fixed seed and count, so every machine runs the same inputs)
 #
 # Each target's working corpus lives in ~/.cache/rat/fuzz/TARGET (seeded from the test fixtures,
 # kept between runs); Fixtures/fuzz/TARGET holds committed regression inputs, read as corpus too
@@ -40,6 +42,14 @@ mkdir -p "$crashes"
 status=0
 for target in "${targets[@]}"; do
     corpus=$cache/$target
+    limit=(-max_total_time="$seconds")
+    if [ "$seconds" = smoke ]; then
+        # A fresh corpus, a fixed seed and count: the same inputs on every machine, so a green run
+        # stays green (the open-ended search is make fuzz's).
+        corpus=.build/fuzz/smoke/$target
+        rm -rf "$corpus"
+        limit=(-seed=1 -runs="${FUZZ_SMOKE_RUNS:-20000}")
+    fi
     regressions=Fixtures/fuzz/$target
     mkdir -p "$corpus" "$regressions"
     for seed in $(seeds "$target"); do cp -n "$seed" "$corpus/seed-$(basename "$(dirname "$seed")")-$(basename "$seed")" 2>/dev/null || true; done
@@ -51,9 +61,9 @@ for target in "${targets[@]}"; do
         done
     fi
     log=.build/fuzz/$target.log
-    echo "fuzz $target: $seconds s"
+    echo "fuzz $target: ${limit[*]}"
     if RAT_FUZZ_TARGET=$target ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 LSAN_OPTIONS=suppressions=$PWD/scripts/fuzz-lsan.supp "$binary" "$corpus" "$regressions" \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=262144 \
+        "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=262144 \
         -artifact_prefix="$crashes/$target-" -print_final_stats=1 >"$log" 2>&1; then
         grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "$log" | tail -1 | sed "s/^/  /"
     else

@@ -76,7 +76,8 @@ public struct NumpyArray: Sendable, Equatable {
         let dataStart = headerStart + headerLength
         let available = bytes.count - dataStart
         guard count <= available / width else {
-            throw TraceError("truncated .npy data: shape \(fields.shape) needs \(count * width) bytes, \(available) present")
+            // The product may not fit an Int (that is what this check refuses): say it as a count.
+            throw TraceError("truncated .npy data: shape \(fields.shape) needs \(count) values of \(width) bytes, \(available) bytes present")
         }
         var values = [Float](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in

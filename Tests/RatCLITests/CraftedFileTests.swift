@@ -232,5 +232,7 @@ import Testing
         }
         // The first: a GGUF declaring 2^32 - 1 layers allocated a per-layer list before the sizes were checked.
         try expectCleanFailure(["inspect", root.appendingPathComponent("gguf/block-count-4294967295.gguf").path], "implausible model sizes")
+        // A .npy whose shape needs more bytes than an Int holds trapped while saying so.
+        try expectCleanFailure(["paths", root.appendingPathComponent("npy/shape-bytes-overflow.npy").path], "truncated .npy data")
     }
 }
