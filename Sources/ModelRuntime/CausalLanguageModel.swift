@@ -204,6 +204,15 @@ public final class CausalLanguageModel: @unchecked Sendable {
         if let earliest, earliest < first || (residualLayer ?? first) > last {
             throw ModelError("the pass runs layers \(first)...\(last): it cannot keep or change layer \(earliest)")
         }
+        let threads = self.threads ?? computeThreads
+        let (workers, blockRows) = ForwardPass.split(rows: ids.count, threads: threads)
+        var budgetCaptures = captures
+        if let valueNormLayer { budgetCaptures[valueNormLayer] = HeadAggregation.none }
+        try MemoryBudget(
+            config: config, n: ids.count, offset: cache?.count ?? 0, workers: max(workers, workers == 1 ? threads : 1),
+            blockRows: blockRows, captures: budgetCaptures, candidates: candidates, logits: plan.logits, cache: cache != nil,
+            intermediate: ForwardPass.intermediateWidth(config, architecture.block)
+        ).check(available: MemoryBudget.available())
         let pass = try ForwardPass(model: self, ids: ids, attentionMask: mask, cache: cache, storedProducts: valueNormLayer == nil)
         return try pass.run(
             from: plan.resume, through: last, captures: captures, logits: plan.logits, candidates: candidates, valueNormLayer: valueNormLayer,

@@ -235,4 +235,27 @@ import Testing
         // A .npy whose shape needs more bytes than an Int holds trapped while saying so.
         try expectCleanFailure(["paths", root.appendingPathComponent("npy/shape-bytes-overflow.npy").path], "truncated .npy data")
     }
+
+    // MARK: Memory budget
+
+    /// A pass that cannot fit is refused before it starts, in one line naming what to lower
+    /// (`RAT_MEMORY_LIMIT` stands in for a small machine).
+    @Test(.enabled(if: haveSmolLM2)) func passesThatCannotFitAreRefusedUpFront() throws {
+        let ids = Array(repeating: "504", count: 1500).joined(separator: ",")
+        let dir = try temporaryDirectory()
+        let cases: [([String], String)] = [
+            (["attention", "--model", smolLM2, "--ids", ids, "--agg-heads", "none", "--output", dir.appendingPathComponent("a.npy").path],
+             "aggregate the heads (mean or max)"),
+            (["trace", "--model", smolLM2, "--ids", ids, "--explore", "none", "--output", dir.path], "trace fewer tokens"),
+        ]
+        for (arguments, remedy) in cases {
+            let run = try runRat(arguments, timeout: 20, environment: ["RAT_MEMORY_LIMIT": "30M"])
+            #expect(run.exitedNormally && run.status != 0, "\(arguments.prefix(1))")
+            #expect(run.stderr.contains("this pass needs about") && run.stderr.contains("but 30 MB is available: \(remedy)"), "\(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count == 1)
+        }
+        // With room, the same run goes through.
+        let fine = try runRat(cases[1].0, timeout: 60, environment: ["RAT_MEMORY_LIMIT": "4G"])
+        #expect(fine.status == 0, "\(fine.stderr)")
+    }
 }

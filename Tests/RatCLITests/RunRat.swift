@@ -23,7 +23,9 @@ struct RatRun {
 /// Output goes to temporary files, so a large output can never block the child.
 /// With `addressSpaceLimitMB`, rat runs under `ulimit -v` (so an unchecked huge allocation fails
 /// instead of succeeding lazily).
-func runRat(_ arguments: [String], timeout: TimeInterval = 120, addressSpaceLimitMB: Int? = nil) throws -> RatRun {
+func runRat(
+    _ arguments: [String], timeout: TimeInterval = 120, addressSpaceLimitMB: Int? = nil, environment: [String: String] = [:]
+) throws -> RatRun {
     let dir = try temporaryDirectory()
     let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
     _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -36,6 +38,7 @@ func runRat(_ arguments: [String], timeout: TimeInterval = 120, addressSpaceLimi
         process.executableURL = ratExecutable
         process.arguments = arguments
     }
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
     try process.run()

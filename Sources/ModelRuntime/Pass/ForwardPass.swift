@@ -81,13 +81,11 @@ final class ForwardPass {
         self.cache = cache
         keyMask = attentionMask.map { mask in mask.prefix(ids.count).map { $0 ? 1 : 0 } } ?? []
         let threads = model.threads ?? computeThreads
-        workers = max(1, min(threads, n / 16))
+        (workers, blockRows) = Self.split(rows: n, threads: threads)
         columnWorkers = workers == 1 ? threads : 1
         rowRanges = evenRanges(n, parts: workers)
-        blockRows = max(16, min(128, n / (4 * workers)))
         let qWidth = c.headCount * c.headDim, kvWidth = c.kvHeadCount * c.headDim
-        var inner = c.intermediateSize
-        if case .experts(let r) = block.mlp { inner = max(inner, r.intermediateSize) }
+        let inner = Self.intermediateWidth(c, block)
         x = FloatBuffer(n * c.hiddenSize)
         xb = FloatBuffer(n * c.hiddenSize)
         q = FloatBuffer(n * qWidth)
@@ -138,6 +136,19 @@ final class ForwardPass {
                 for j in 0..<hidden { row[j] += p[j] }
             }
         }
+    }
+
+    /// How a pass of `rows` new positions splits over `threads`: workers of the row stages, and
+    /// query rows per attention block (small enough that every worker gets several blocks).
+    static func split(rows: Int, threads: Int) -> (workers: Int, blockRows: Int) {
+        let workers = max(1, min(threads, rows / 16))
+        return (workers, max(16, min(128, rows / (4 * workers))))
+    }
+
+    /// The intermediate width the MLP buffers hold (the dense MLP's or an expert's, the larger).
+    static func intermediateWidth(_ c: ModelConfig, _ block: BlockSpec) -> Int {
+        if case .experts(let r) = block.mlp { return max(c.intermediateSize, r.intermediateSize) }
+        return c.intermediateSize
     }
 
     /// Keys / values of `layer`: the cache's (indexed by absolute position) or the pass's own.
