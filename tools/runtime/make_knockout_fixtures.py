@@ -41,7 +41,6 @@ Usage (reference environment):
 import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -52,15 +51,9 @@ import transformers  # noqa: E402
 from transformers import AttentionInterface, AttentionMaskInterface  # noqa: E402
 from transformers.masking_utils import eager_mask  # noqa: E402
 
-from reference_model import load_smollm2  # noqa: E402
+from reference_model import OUT, TEXTS, load_smollm2  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "Fixtures" / "runtime"
-FAMILIES = ROOT / "Fixtures" / "runtime" / "families"
-TEXTS = [
-    "The quick brown fox jumps over the lazy dog.",
-    "<|im_start|>user\nWhat is the capital of France? Answer in one word.<|im_end|>\n<|im_start|>assistant\nParis",
-]
+FAMILIES = OUT / "families"
 SMOLLM2_LAYERS = [0, 12, 29]
 SMOLLM2_MULTI = (5, 20)
 # Families in order of preference; the first FAMILY_COUNT that load are used.

@@ -12,19 +12,12 @@ Usage (reference environment):
     python tools/runtime/make_value_norm_fixtures.py [--gguf ~/.cache/rat/models/SmolLM2-135M-Instruct.Q4_1.gguf]
 """
 import json
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from reference_model import load_smollm2
+from reference_model import OUT, TEXTS, load_smollm2
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "Fixtures" / "runtime"
-TEXTS = [
-    "The quick brown fox jumps over the lazy dog.",
-    "<|im_start|>user\nWhat is the capital of France? Answer in one word.<|im_end|>\n<|im_start|>assistant\nParis",
-]
 LAYERS = [0, 12, 29]
 
 

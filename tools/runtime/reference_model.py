@@ -2,9 +2,16 @@
 loaded by transformers (gguf_file=) in float32 with eager attention, so attentions are returned."""
 import argparse
 import os
+from pathlib import Path
 
 import torch
 
+OUT = Path(__file__).resolve().parents[2] / "Fixtures" / "runtime"
+# The texts the SmolLM2 fixtures (rollout, value-weighted attention, knockouts) are made from.
+TEXTS = [
+    "The quick brown fox jumps over the lazy dog.",
+    "<|im_start|>user\nWhat is the capital of France? Answer in one word.<|im_end|>\n<|im_start|>assistant\nParis",
+]
 DEFAULT_GGUF = os.path.expanduser("~/.cache/rat/models/SmolLM2-135M-Instruct.Q4_1.gguf")
 
 
