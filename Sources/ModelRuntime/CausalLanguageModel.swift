@@ -204,12 +204,12 @@ public final class CausalLanguageModel: @unchecked Sendable {
         if let earliest, earliest < first || (residualLayer ?? first) > last {
             throw ModelError("the pass runs layers \(first)...\(last): it cannot keep or change layer \(earliest)")
         }
-        let threads = self.threads ?? computeThreads
-        let (workers, blockRows) = ForwardPass.split(rows: ids.count, threads: threads)
+        let (workers, blockRows, columnWorkers) = ForwardPass.split(rows: ids.count, threads: threads ?? computeThreads)
         var budgetCaptures = captures
         if let valueNormLayer { budgetCaptures[valueNormLayer] = HeadAggregation.none }
+        // Attention scratch is per worker of either kind (see `ForwardPass.scores`).
         try MemoryBudget(
-            config: config, n: ids.count, offset: cache?.count ?? 0, workers: max(workers, workers == 1 ? threads : 1),
+            config: config, n: ids.count, offset: cache?.count ?? 0, workers: max(workers, columnWorkers),
             blockRows: blockRows, captures: budgetCaptures, candidates: candidates, logits: plan.logits, cache: cache != nil,
             intermediate: ForwardPass.intermediateWidth(config, architecture.block)
         ).check(available: MemoryBudget.available())

@@ -23,6 +23,13 @@ public struct SinkOptions: Sendable, Equatable {
         self.handling = handling
         self.positions = positions
     }
+
+    /// Every sink position names a token of a text of `sequenceLength` tokens.
+    public func validate(sequenceLength: Int) throws(TraceError) {
+        if let bad = positions.first(where: { $0 < 0 || $0 >= sequenceLength }) {
+            throw TraceError("sink position \(bad) out of range for sequence length \(sequenceLength)")
+        }
+    }
 }
 
 extension AttentionMatrix {
@@ -35,9 +42,7 @@ extension AttentionMatrix {
     /// other columns (`renorm`): entry `Float(Double(a) / S)` with `S` the row's other entries
     /// summed left to right in double precision (`sinkSums`, as the explorer's rows hold it).
     public func applyingSinks(_ options: SinkOptions) throws(TraceError) -> AttentionMatrix {
-        if let bad = options.positions.first(where: { $0 < 0 || $0 >= size }) {
-            throw TraceError("sink position \(bad) out of range for sequence length \(size)")
-        }
+        try options.validate(sequenceLength: size)
         guard options.handling != .keep else { return self }
         var values = self.values
         let sinks = Set(options.positions)

@@ -55,9 +55,7 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         let mask: [Bool] = attentionMask.map { $0.map { $0 != 0 } }
             ?? inputIDs.map { id in tokenizer.padTokenID.map { id != $0 } ?? true }
         // Sink positions name the text's positions.
-        if let bad = sink?.positions.first(where: { $0 < 0 || $0 >= seqLen }) {
-            throw TraceError("sink position \(bad) out of range for sequence length \(seqLen)")
-        }
+        try sink?.validate(sequenceLength: seqLen)
         if acrossLayers && weighting != .attention {
             throw TraceError("--across-layers walks attention (Â = 0.5·I + 0.5·A per layer); --weighting \(weighting.rawValue) is for one layer")
         }
@@ -197,9 +195,7 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         let bosID = bosTokenID ?? tokenizer.bosTokenID
         let size = target + 1
         // Sink positions name the text's positions; those after the target have no column here.
-        if let bad = sink?.positions.first(where: { $0 < 0 || $0 >= inputIDs.count }) {
-            throw TraceError("sink position \(bad) out of range for sequence length \(inputIDs.count)")
-        }
+        try sink?.validate(sequenceLength: inputIDs.count)
         let sinkHere = sink.map { SinkOptions($0.handling, positions: $0.positions.filter { $0 < size }) }
         // Only positions up to the target can be on a path (the matrix stops there).
         let bosPositions = stopAtBOS ? bosID.map { id in (0..<size).filter { inputIDs[$0] == id } } ?? [] : []

@@ -58,8 +58,6 @@ final class ForwardPass {
     let knockoutMask: [ByteBuffer]
     /// Dequantized weights of the current layer when weights are streamed.
     let layerScratch: FloatBuffer?
-    /// The current layer's knockouts: query position → keys it may not attend.
-    private var knockedOut: [Int: Set<Int>] = [:]
     /// Rotary tables [n][dims / 2] per layer (shared between layers with the same spec), cos and
     /// sin already multiplied by the scaling's attention factor.
     let rotaryTables: [RotaryTable?]
@@ -81,8 +79,7 @@ final class ForwardPass {
         self.cache = cache
         keyMask = attentionMask.map { mask in mask.prefix(ids.count).map { $0 ? 1 : 0 } } ?? []
         let threads = model.threads ?? computeThreads
-        (workers, blockRows) = Self.split(rows: n, threads: threads)
-        columnWorkers = workers == 1 ? threads : 1
+        (workers, blockRows, columnWorkers) = Self.split(rows: n, threads: threads)
         rowRanges = evenRanges(n, parts: workers)
         let qWidth = c.headCount * c.headDim, kvWidth = c.kvHeadCount * c.headDim
         let inner = Self.intermediateWidth(c, block)
@@ -138,11 +135,13 @@ final class ForwardPass {
         }
     }
 
-    /// How a pass of `rows` new positions splits over `threads`: workers of the row stages, and
-    /// query rows per attention block (small enough that every worker gets several blocks).
-    static func split(rows: Int, threads: Int) -> (workers: Int, blockRows: Int) {
+    /// How a pass of `rows` new positions splits over `threads`: workers of the row stages, query
+    /// rows per attention block (small enough that every worker gets several blocks), and, when
+    /// one worker takes every row (a generation step), the workers each product's output columns
+    /// are split over instead.
+    static func split(rows: Int, threads: Int) -> (workers: Int, blockRows: Int, columnWorkers: Int) {
         let workers = max(1, min(threads, rows / 16))
-        return (workers, max(16, min(128, rows / (4 * workers))))
+        return (workers, max(16, min(128, rows / (4 * workers))), workers == 1 ? threads : 1)
     }
 
     /// The intermediate width the MLP buffers hold (the dense MLP's or an expert's, the larger).
@@ -175,7 +174,6 @@ final class ForwardPass {
         if let resume { x.pointer.update(from: resume.values, count: n * c.hiddenSize) }
         for layer in (resume?.layer ?? 0)...last {
             if layer == residualLayer { residual = Residual(layer: layer, values: Array(x.buffer)) }
-            knockedOut = knockouts[layer] ?? [:]
             let w = try model.floatWeights.layer(layer, scratch: layerScratch?.pointer, stored: storedProducts)
             // The last layer of a pass that needs nothing after its attention stops at the
             // probabilities: nothing after them can change them, so its values, attention output
@@ -186,7 +184,7 @@ final class ForwardPass {
             if storedProducts { try checkFinite(w, q.pointer, count: n * c.headCount * c.headDim) }
             let collecting = collector?.collects(layer) == true ? collector : nil
             if let capture = attention(capture: valueWeighted ? HeadAggregation.none : captures[layer], candidates: collecting, layer: layer,
-                                       computeOutput: needsOutput) {
+                                       knockouts: knockouts[layer] ?? [:], computeOutput: needsOutput) {
                 if valueWeighted { valueNorm = valueWeightedAttention(w, layer: layer, heads: capture) } else { kept.append(capture) }
             }
             if needsOutput {
@@ -440,7 +438,7 @@ final class ForwardPass {
     /// Stage 2: causal softmax attention, blocks of query rows handed out to free workers (the
     /// longest first). Returns the captured probabilities when `capture` is set.
     private func attention(
-        capture: HeadAggregation?, candidates: CandidateCollector?, layer: Int, computeOutput: Bool
+        capture: HeadAggregation?, candidates: CandidateCollector?, layer: Int, knockouts: [Int: Set<Int>], computeOutput: Bool
     ) -> AttentionCapture? {
         var kept: [Float] = []
         if let capture { kept = [Float](repeating: 0, count: (capture == .none ? c.headCount : 1) * n * total) }
@@ -461,7 +459,8 @@ final class ForwardPass {
                 parallelWorkers(min(threads, items.count)) { worker in
                     while let item = queue.next() {
                         attentionBlock(items[item].rows, kvHeads: items[item].heads, layer: layer, worker: worker, keep: keep,
-                                       capture: capture, kept: keptBase, candidates: candidates, computeOutput: computeOutput)
+                                       capture: capture, kept: keptBase, candidates: candidates, knockouts: knockouts,
+                                       computeOutput: computeOutput)
                     }
                 }
             }
@@ -478,7 +477,7 @@ final class ForwardPass {
     /// attention does, then out = P V.
     private func attentionBlock(
         _ block: Range<Int>, kvHeads: Range<Int>, layer: Int, worker: Int, keep: UnsafePointer<UInt8>?, capture: HeadAggregation?,
-        kept: UnsafeMutablePointer<Float>?, candidates: CandidateCollector?, computeOutput: Bool
+        kept: UnsafeMutablePointer<Float>?, candidates: CandidateCollector?, knockouts: [Int: Set<Int>], computeOutput: Bool
     ) {
         let hd = c.headDim, heads = c.headCount, group = c.headCount / c.kvHeadCount
         let qStride = heads * hd, kvStride = c.kvHeadCount * hd
@@ -518,7 +517,8 @@ final class ForwardPass {
                         for j in lo...hi { row[j] = softcap * tanh(row[j] * scale / softcap) }
                         rowScale = 1
                     }
-                    if let keys = knockedOut[position] {
+                    // Knocked-out keys (query position → keys it may not attend in this layer).
+                    if let keys = knockouts[position] {
                         // This row's own mask: the padding's, with the knocked-out keys cleared.
                         let rowKeep = knockoutMask[worker].pointer
                         for j in 0...(position - first) { rowKeep[j] = keep.map { $0[first + j] } ?? 1 }
