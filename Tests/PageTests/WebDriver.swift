@@ -20,27 +20,7 @@ final class WebDriver: @unchecked Sendable {
     /// Starts chromedriver on a free port and a headless Chromium session with the network cut off
     /// (with `loopback`, the browser may reach servers on this machine, and nothing else exists here).
     init(loopback: Bool = false) async throws {
-        let port = Int.random(in: 20_000..<60_000)
-        driver = Process()
-        driver.executableURL = URL(fileURLWithPath: "/usr/bin/chromedriver")
-        driver.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
-        driver.standardOutput = FileHandle.nullDevice
-        driver.standardError = FileHandle.nullDevice
-        try driver.run()
-        base = URL(string: "http://127.0.0.1:\(port)")!
-        var ready = false
-        for _ in 0..<100 {
-            if let status = try? await Self.request(base.appendingPathComponent("status"), method: "GET", body: nil),
-               (status["value"] as? [String: Any])?["ready"] as? Bool == true {
-                ready = true
-                break
-            }
-            try await Task.sleep(nanoseconds: 100_000_000)
-        }
-        guard ready else {
-            driver.terminate()
-            throw Failure(description: "chromedriver did not start")
-        }
+        (driver, base) = try await Self.startDriver()
         let binary = FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") ? "/usr/bin/chromium" : "/usr/bin/chromium-browser"
         let capabilities: [String: Any] = ["capabilities": ["alwaysMatch": [
             "browserName": "chrome",
@@ -69,6 +49,30 @@ final class WebDriver: @unchecked Sendable {
             _ = try await command("goog/cdp/execute", body: ["cmd": "Network.emulateNetworkConditions", "params": [
                 "offline": true, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0]])
         }
+    }
+
+    /// chromedriver on a random free port, ready. Under a loaded machine (the whole suite on two
+    /// cores) it can take long to answer, or the port can be taken: then another port, three tries.
+    private static func startDriver() async throws -> (Process, URL) {
+        for _ in 0..<3 {
+            let port = Int.random(in: 20_000..<60_000)
+            let driver = Process()
+            driver.executableURL = URL(fileURLWithPath: "/usr/bin/chromedriver")
+            driver.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
+            driver.standardOutput = FileHandle.nullDevice
+            driver.standardError = FileHandle.nullDevice
+            try driver.run()
+            let base = URL(string: "http://127.0.0.1:\(port)")!
+            for _ in 0..<200 where driver.isRunning {
+                if let status = try? await request(base.appendingPathComponent("status"), method: "GET", body: nil),
+                   (status["value"] as? [String: Any])?["ready"] as? Bool == true {
+                    return (driver, base)
+                }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            driver.terminate()
+        }
+        throw Failure(description: "chromedriver did not start")
     }
 
     func quit() async {
