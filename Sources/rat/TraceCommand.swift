@@ -21,7 +21,7 @@ struct TraceCommand: ParsableCommand {
               rat trace --text "..." --sink renorm --sink-positions 0   # discount the first token's attention sink
               rat trace --text "..." --weighting value-norm          # paths over value-weighted attention
               rat trace --text "..." --layer 12 --across-layers --search exact   # paths through layers 0...12
-              rat trace --text "..." --verify --verify-baseline 10   # do the paths matter? knock them out
+              rat trace --text "..." --verify --verify-baseline 10 --verify-seed 7   # do the paths matter? knock them out
 
             The page (index.html in --output) is an explorer: click any token to trace from it, pick \
             any explored layer, mean or max over heads, top_k up to --explore-cap, top_beam, min_attn, \
