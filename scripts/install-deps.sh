@@ -16,3 +16,5 @@ if ((${#missing[@]})); then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# rat batch's test runs a real one-node Slurm cluster (slurm-wlm and munge).
+"$(dirname "$0")/slurm-cluster.sh" install

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import ReverseAttention
 
 /// A request the server refuses: a status and a message for `{"error": "…"}`.
 struct APIError: Error, Sendable {
@@ -17,9 +18,3 @@ struct APIError: Error, Sendable {
     var body: String { #"{"error":"# + jsonString(message) + "}" }
 }
 
-/// A JSON string literal for `text`.
-func jsonString(_ text: String) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(text)) ?? Data(#""""#.utf8), as: UTF8.self)
-}

@@ -91,43 +91,18 @@ public final class TraceServer: Sendable {
 
     // MARK: Endpoints
 
-    static let traceFields = PathFields.names.union([
-        "text", "ids", "messages", "target_pos", "explore", "explore_cap", "sink", "sink_positions", "weighting", "across_layers",
-        "verify", "verify_baseline", "verify_seed",
-    ])
+    static let traceFields = TraceRequest.optionNames.union(TraceRequest.inputNames).union(TraceRequest.exploreNames)
 
     /// `POST /api/trace`.
     func trace(_ body: [UInt8]) async throws(APIError) -> String {
-        let f = try RequestFields(body: body, allowed: Self.traceFields)
-        let input = try f.input()
-        let targetPos = try f.int("target_pos", default: -1)
-        let o = try f.pathFields()
-        let exploreText = try f.string("explore") ?? "none"
-        let explore: ExploreLayers
-        do { explore = try ExploreLayers(parsing: exploreText) } catch {
-            throw .badRequest("explore takes all, none, auto, or layers such as 0,5,10-12,-1; got '\(exploreText)'")
+        let request = try decoding { () throws(RequestError) in
+            try TraceRequest(fields: try RequestFields(body: body, allowed: Self.traceFields), defaults: TraceRequest(input: .ids([])))
         }
-        let exploreCap = try f.int("explore_cap", default: ExplorerData.defaultCap, in: 1...AttentionCandidates.maximumCap)
-        let sink = try f.sink()
-        let weighting = try f.choice("weighting", default: AttentionWeighting.attention, AttentionWeighting.allCases)
-        let acrossLayers = try f.bool("across_layers", default: false)
-        var verifying: VerifyOptions?
-        if try f.bool("verify", default: false) {
-            verifying = VerifyOptions(baselineSets: try f.int("verify_baseline", default: 0, in: 0...VerifyOptions.maximumRuns),
-                                   seed: UInt64(try f.int("verify_seed", default: 0, in: 0...Int.max)))
-        } else if f.has("verify_baseline") || f.has("verify_seed") {
-            throw .badRequest("verify_baseline and verify_seed go with verify: true")
-        }
-        let verify = verifying
         let tracer = self.tracer, maxTokens = configuration.maxTokens
         return try await run {
-            let (ids, text, padMask) = try input.encode(with: tracer.tokenizer)
-            try Self.check(count: ids.count, maxTokens: maxTokens)
-            let (result, _) = try tracer.trace(
-                inputIDs: ids, targetPos: targetPos, attentionMask: padMask ? nil : Array(repeating: 1, count: ids.count), layer: o.layer,
-                topBeam: o.topBeam, topK: o.topK, minAttn: o.minAttn, aggHeads: o.aggHeads, lengthNorm: o.lengthNorm,
-                stopAtBOS: o.stopAtBOS, bosTokenID: o.bosTokenID, search: o.search, text: text, explore: explore, exploreCap: exploreCap,
-                sink: sink, weighting: weighting, acrossLayers: acrossLayers, verify: verify)
+            let encoded = try request.input.encode(with: tracer.tokenizer)
+            try Self.check(count: encoded.ids.count, maxTokens: maxTokens)
+            let (result, _) = try tracer.trace(request, encoded: encoded)
             var json = String(decoding: try result.jsonData(), as: UTF8.self)
             if let explorer = result.explorer {
                 // trace.json, then the explorer's rows as the page reads them.
@@ -141,11 +116,10 @@ public final class TraceServer: Sendable {
 
     /// `POST /api/tokenize`.
     func tokenize(_ body: [UInt8]) async throws(APIError) -> String {
-        let f = try RequestFields(body: body, allowed: ["text", "messages"])
-        let input = try f.input()
+        let input = try decoding { () throws(RequestError) in try RequestFields(body: body, allowed: ["text", "messages"]).input() }
         let tokenizer = tracer.tokenizer, maxTokens = configuration.maxTokens
         // Tokenizing is quick: it does not wait for the model.
-        let (ids, text, _) = try input.encode(with: tokenizer)
+        let (ids, text, _) = try decoding { () throws(RequestError) in try input.encode(with: tokenizer) }
         try Self.check(count: ids.count, maxTokens: maxTokens)
         struct Output: Encodable { let text: String?; let ids: [Int]; let tokens: [String] }
         let encoder = JSONEncoder()
@@ -153,6 +127,11 @@ public final class TraceServer: Sendable {
         let rendered: String? = if case .messages = input { text } else { nil }
         let data = (try? encoder.encode(Output(text: rendered, ids: ids, tokens: ids.map(tokenizer.tokenString)))) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// A request's fields read, a bad one answered with 400.
+    func decoding<T>(_ read: () throws(RequestError) -> T) throws(APIError) -> T {
+        do { return try read() } catch { throw .badRequest(error.message) }
     }
 
     static func check(count: Int, maxTokens: Int) throws(APIError) {
@@ -169,6 +148,8 @@ public final class TraceServer: Sendable {
         } catch let error as APIError {
             throw error
         } catch let error as TraceError {
+            throw .badRequest(error.message)
+        } catch let error as RequestError {
             throw .badRequest(error.message)
         } catch let error as ModelError {
             throw .badRequest(error.message)

@@ -221,11 +221,11 @@ extension TraceResult: Codable {
         try c.encodeIfPresent(faithfulness, forKey: .faithfulness)
     }
 
-    /// trace.json: pretty-printed UTF-8, the reference's field names, keys sorted (so the same
-    /// trace is the same bytes every run).
-    public func jsonData() throws -> Data {
+    /// trace.json: UTF-8, pretty-printed (or on one line, for JSONL), the reference's field
+    /// names, keys sorted (so the same trace is the same bytes every run).
+    public func jsonData(pretty: Bool = true) throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
 

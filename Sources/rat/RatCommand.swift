@@ -9,6 +9,6 @@ struct Rat: AsyncParsableCommand {
             rat follows attention backward from a target token, along the paths whose products of \
             attention weights are largest, and writes them as text, trace.json and a page.
             """,
-        subcommands: [TraceCommand.self, GenerateCommand.self, ServeCommand.self, PathsCommand.self, AttentionCommand.self, InspectCommand.self, TokenizeCommand.self]
+        subcommands: [TraceCommand.self, GenerateCommand.self, BatchCommand.self, ServeCommand.self, PathsCommand.self, AttentionCommand.self, InspectCommand.self, TokenizeCommand.self]
     )
 }

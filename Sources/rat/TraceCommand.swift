@@ -44,29 +44,9 @@ struct TraceCommand: ParsableCommand {
     @OptionGroup(title: "Conversations (instead of --text; the default target is the rendering's last token)")
     var chat: ChatOptionGroup
 
-    @OptionGroup var traced: TracedLayerOptionGroup
-
-    @OptionGroup var search: SearchOptionGroup
+    @OptionGroup var options: TraceOptionGroup
 
     @OptionGroup(title: "The page's explorer") var explore: ExploreOptionGroup
-
-    @Option(help: "Search attention (heads aggregated with --agg-heads) or value-norm: ‖Σ_h A_h[i][j]·v_j W_O^(h)‖, rows normalized (Kobayashi et al. 2020; no explorer).")
-    var weighting: AttentionWeighting = .attention
-
-    @Flag(name: .customLong("across-layers"),
-          help: "Search paths through layers 0...--layer: node (l, p) is position p entering layer l, edges weigh 0.5·I + 0.5·A_l (attention rollout's mixing).")
-    var acrossLayers = false
-
-    @Flag(help: "Knock out each path's edges (−∞ before the softmax in every head), re-run the model and report the change in log-probability of its prediction at the target.")
-    var verify = false
-
-    @Option(name: .customLong("verify-baseline"), parsing: .unconditional, help: "With --verify: also K random edge sets per path (same count, same query positions), as mean and sd.")
-    var verifyBaseline: Int = 0
-
-    @Option(name: .customLong("verify-seed"), help: "Seed of the random edge sets.")
-    var verifySeed: UInt64 = 0
-
-    var verifyOptions: VerifyOptions? { verify ? VerifyOptions(baselineSets: verifyBaseline, seed: verifySeed) : nil }
 
     @Option(help: "Directory for index.html (the page) and trace.json.")
     var output: String = "output"
@@ -88,10 +68,6 @@ struct TraceCommand: ParsableCommand {
     func validate() throws {
         guard [text, textFile, ids, chat.messages].compactMap({ $0 }).count == 1 else {
             throw ValidationError("give the text as --text or --text-file, token ids as --ids, or a conversation as --messages (one of them)")
-        }
-        guard verifyBaseline >= 0 else { throw ValidationError("--verify-baseline must be >= 0, got \(verifyBaseline)") }
-        guard verify || (verifyBaseline == 0 && verifySeed == 0) else {
-            throw ValidationError("--verify-baseline and --verify-seed go with --verify")
         }
         guard ["auto", "cpu"].contains(device) else {
             throw ValidationError("--device \(device) is not available: rat runs on the CPU (use auto or cpu)")
@@ -116,36 +92,19 @@ struct TraceCommand: ParsableCommand {
             throw TraceError("cannot create output directory '\(output)': \(error.localizedDescription)")
         }
 
-        let exploring = explore.explore
-        let sink = try search.paths.sinkOptions()
         let modelName = try model ?? DefaultModel.path()
         let progress = Progress()
         progress.start("loading \(modelName)")
         let tracer = try ReverseAttentionTracer(loading: modelName, residency: runtime.weights)
         let loadTime = progress.finish()
         progress.start("running \(tracer.model.config.architecture) on the text")
-        let (result, warnings): (TraceResult, [String])
-        if let rendered = try chat.render(with: tracer.tokenizer) {
-            (result, warnings) = try tracer.trace(
-                inputIDs: rendered.ids, targetPos: search.targetPos, attentionMask: Array(repeating: 1, count: rendered.ids.count),
-                layer: traced.layer, topBeam: search.topBeam, topK: search.topK, minAttn: search.minAttn, aggHeads: traced.aggHeads,
-                lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS, bosTokenID: traced.bosTokenID, search: search.search,
-                text: rendered.text, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting,
-                acrossLayers: acrossLayers, verify: verifyOptions)
-        } else if let inputIDs {
-            // As the reference's trace(input_ids): the mask from the pad token, tokens as the tokenizer decodes them.
-            (result, warnings) = try tracer.trace(
-                inputIDs: inputIDs, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
-                minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting,
-                acrossLayers: acrossLayers, verify: verifyOptions)
-        } else {
-            (result, warnings) = try tracer.traceText(
-                input, targetPos: search.targetPos, layer: traced.layer, topBeam: search.topBeam, topK: search.topK,
-                minAttn: search.minAttn, aggHeads: traced.aggHeads, lengthNorm: search.lengthNorm, stopAtBOS: !search.noStopAtBOS,
-                bosTokenID: traced.bosTokenID, search: search.search, explore: exploring, exploreCap: explore.exploreCap, sink: sink, weighting: weighting,
-                acrossLayers: acrossLayers, verify: verifyOptions)
-        }
+        let source: TraceInput = if let rendered = try chat.render(with: tracer.tokenizer) {
+            .rendered(text: rendered.text, ids: rendered.ids)
+        } else if let inputIDs { .ids(inputIDs) } else { .text(input) }
+        var request = try options.request(source)
+        request.explore = explore.explore
+        request.exploreCap = explore.exploreCap
+        let (result, warnings) = try tracer.trace(request)
         let traceTime = progress.finish()
         try TraceOutput(json: json, outputDirectory: output, svgFile: svg, openBrowser: openBrowser).emit(result, warnings: warnings)
         let timings = tracer.lastTimings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3f", $0.value)) s" }

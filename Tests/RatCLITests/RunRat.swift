@@ -26,18 +26,24 @@ struct RatRun {
 func runRat(
     _ arguments: [String], timeout: TimeInterval = 120, addressSpaceLimitMB: Int? = nil, environment: [String: String] = [:]
 ) throws -> RatRun {
+    if let limit = addressSpaceLimitMB {
+        return try runProgram("/bin/sh", ["-c", "ulimit -v \(limit * 1024) && exec \"$0\" \"$@\"", ratExecutable.path] + arguments,
+                              timeout: timeout, environment: environment)
+    }
+    return try runProgram(ratExecutable.path, arguments, timeout: timeout, environment: environment)
+}
+
+/// Runs any program as `runRat` runs rat.
+func runProgram(
+    _ executable: String, _ arguments: [String], timeout: TimeInterval = 120, environment: [String: String] = [:]
+) throws -> RatRun {
     let dir = try temporaryDirectory()
     let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
     _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
     _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let process = Process()
-    if let limit = addressSpaceLimitMB {
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "ulimit -v \(limit * 1024) && exec \"$0\" \"$@\"", ratExecutable.path] + arguments
-    } else {
-        process.executableURL = ratExecutable
-        process.arguments = arguments
-    }
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
@@ -46,7 +52,7 @@ func runRat(
     while process.isRunning && Date() < deadline { usleep(2_000) }
     if process.isRunning {
         process.terminate()
-        Issue.record("rat \(arguments) did not finish within \(timeout) s")
+        Issue.record("\(executable) \(arguments) did not finish within \(timeout) s")
     }
     process.waitUntilExit()
     defer { try? FileManager.default.removeItem(at: dir) }
