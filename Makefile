@@ -50,6 +50,7 @@ bench: build assets
 	.build/release/rat-bench --versus-llamacpp
 	.build/release/rat-bench --versus-llamacpp --model $(HOME)/.cache/rat/models/gemma-3-270m-q4_k_m.gguf
 	python3 tools/bench/serve_load.py
+	python3 tools/bench/batch_throughput.py
 
 clean:
 	rm -rf .build output

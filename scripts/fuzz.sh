@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
 seconds=${2:-20}
-targets=(gguf gguf-tokenizer safetensors safetensors-index config tokenizer-json chat-template npy trace-json)
+targets=(gguf gguf-tokenizer safetensors safetensors-index config tokenizer-json chat-template npy trace-json request)
 if [ "$which" != all ]; then targets=("$which"); fi
 
 swift build -c release --product rat-fuzz --scratch-path .build/fuzz \
@@ -33,6 +33,7 @@ seeds() {
         tokenizer-json) ls Fixtures/tokenizer/sentencepiece/*/tokenizer.json ;;
         npy) ls Examples/fox/attention.npy Fixtures/paths/matrices/*_n[0-9].npy Fixtures/paths/matrices/*_n[0-9][0-9].npy ;;
         trace-json) ls Fixtures/fuzz/seeds/trace-json/* ;;
+        request) ls Fixtures/fuzz/seeds/request/* ;;
     esac 2>/dev/null || true
 }
 

@@ -26,6 +26,9 @@ enum FuzzTarget: String, CaseIterable {
     case npy
     /// A trace.json, then the page drawn from it.
     case traceJSON = "trace-json"
+    /// A `rat serve` request body or a `rat batch` line: read as a trace and as a generation
+    /// request, then its input encoded by a small tokenizer.
+    case request
 
     /// Runs one input. Files go to a private scratch folder (on tmpfs where there is one).
     func run(_ bytes: [UInt8], scratch: FuzzScratch) {
@@ -74,8 +77,23 @@ enum FuzzTarget: String, CaseIterable {
             guard let trace = try? TraceResult.decode(jsonData: Data(bytes)) else { return }
             _ = try? TracePage.html(trace)
             _ = SankeySVG.document(trace)
+        case .request:
+            let allowed = TraceRequest.optionNames.union(GenerateRequest.optionNames).union(TraceRequest.inputNames)
+                .union(TraceRequest.exploreNames).union(["id"])
+            guard let fields = try? RequestFields(body: bytes, allowed: allowed) else { return }
+            let trace = try? TraceRequest(fields: fields, defaults: TraceRequest(input: .ids([])))
+            let generation = try? GenerateRequest(fields: fields, defaults: GenerateRequest(input: .ids([])))
+            if let input = trace?.input ?? generation?.input, let tokenizer = Self.requestTokenizer {
+                _ = try? input.encode(with: tokenizer)
+            }
         }
     }
+
+    /// A small SentencePiece-style tokenizer, loaded once (it has no chat template: messages stop
+    /// at an error here; the chat-template target renders them).
+    private static let requestTokenizer = try? Tokenizer(
+        tokenizerJSON: FuzzScratch.fixture("tokenizer/sentencepiece/added-tokens/tokenizer.json"),
+        config: FuzzScratch.fixture("tokenizer/sentencepiece/added-tokens/tokenizer_config.json"))
 
     private func exercise(_ tokenizer: Tokenizer) {
         let ids = tokenizer.encode("Hello world, 123 ünïcode\n\t <|im_start|> 日本語 🦊")
