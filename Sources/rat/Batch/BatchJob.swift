@@ -55,7 +55,8 @@ struct BatchJob {
             progress.update(done: traced + failed)
         }
         let verb = if case .generate = work { "generated from" } else { "traced" }
-        printError(String(format: "batch: %@ %d lines, %d errors%@ in %.1f s: %@", verb, traced, failed,
+        printError(String(format: "batch: %@ %d line%@, %d error%@%@ in %.1f s: %@", verb, traced, traced == 1 ? "" : "s",
+                          failed, failed == 1 ? "" : "s",
                           skipped > 0 ? ", \(skipped) already done" : "", Date().timeIntervalSince(started), output))
     }
 
