@@ -18,10 +18,7 @@ extension TraceServer {
         let tracer = self.tracer
         let (promptIDs, _, _) = try decoding { () throws(RequestError) in try request.input.encode(with: tracer.tokenizer) }
         try Self.check(count: promptIDs.count + request.maxNewTokens, maxTokens: maxTokens)
-        do { _ = try tracer.model.resolveLayer(request.paths.layer) } catch { throw APIError.badRequest(error.message) }
-        if let bad = promptIDs.first(where: { $0 < 0 || $0 >= tracer.model.config.vocabularySize }) {
-            throw APIError.badRequest("token id \(bad) out of range: the vocabulary has \(tracer.model.config.vocabularySize) tokens")
-        }
+        do { try tracer.check(request, promptIDs: promptIDs) } catch { throw APIError.badRequest("\(error)") }
         let ticket = try queue.reserve()
 
         let (events, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .unbounded)
@@ -37,9 +34,7 @@ extension TraceServer {
                     index += 1
                     return !stopped.isSet
                 }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                continuation.yield(event("done", String(decoding: try encoder.encode(result), as: UTF8.self)))
+                continuation.yield(event("done", String(decoding: try result.jsonData(), as: UTF8.self)))
             } catch let error as TraceError {
                 continuation.yield(event("error", APIError.badRequest(error.message).body))
             } catch let error as ModelError {

@@ -20,6 +20,13 @@ public struct GenerationTrace: Sendable, Encodable {
     enum CodingKeys: String, CodingKey {
         case promptIDs = "prompt_ids", generatedIDs = "generated_ids", text, finishReason = "finish_reason", traces, timings
     }
+
+    /// generation.json on one line, keys sorted: what `rat generate --json` prints.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
+    }
 }
 
 /// Which position a generated token's paths start from.

@@ -130,30 +130,32 @@ struct GenerateCommand: ParsableCommand {
                 throw TraceError("cannot create output directory '\(output)': \(error.localizedDescription)")
             }
         }
-        var written: [Int] = [], shown = ""
-        var sampler = try Sampler(sampling)
+        var request = GenerateRequest(input: .ids(promptIDs))
+        request.maxNewTokens = maxNewTokens
+        request.sampling = sampling
+        request.stops = stopStrings
+        request.ignoreEOS = ignoreEOS
+        request.traceFrom = traceFrom
+        request.paths = paths.fields(traced)
+        request.sink = try paths.sinkOptions()
+        if output != nil {
+            request.explore = explore.explore
+            request.exploreCap = explore.exploreCap
+        }
+        var shown = ""
         let out = FileHandle.standardOutput
         // Ctrl-C ends the generation after the current token; what was written is kept and traced.
         // A second Ctrl-C quits at once.
         let interrupt = Interrupt()
-        let result = try tracer.generate(
-            promptIDs: promptIDs, maxNewTokens: maxNewTokens, endOfSequence: ignoreEOS ? [] : nil, layer: traced.layer,
-            aggHeads: traced.aggHeads, topBeam: paths.topBeam, topK: paths.topK, minAttn: paths.minAttn, lengthNorm: paths.lengthNorm,
-            stopAtBOS: !paths.noStopAtBOS, bosTokenID: traced.bosTokenID, search: paths.search, traceFrom: traceFrom,
-            explore: output == nil ? .none : explore.explore, exploreCap: explore.exploreCap, sink: try paths.sinkOptions(),
-            choose: { logits, sequence in sampler.next(logits: logits, previous: sequence) },
-            onToken: { id in
-                written.append(id)
-                let text = tracer.tokenizer.decode(written)
-                // Decode everything so far and print what is new, so multi-byte characters split over
-                // tokens appear whole.
-                if !json, text.hasPrefix(shown) {
-                    out.write(Data(text.dropFirst(shown.count).utf8))
-                    shown = text
-                }
-                if stopStrings.contains(where: { text.contains($0) }) { return false }
-                return !interrupt.happened
-            })
+        let result = try tracer.generate(request, promptIDs: promptIDs) { _, text in
+            // Everything so far is decoded and what is new printed, so multi-byte characters
+            // split over tokens appear whole.
+            if !json, text.hasPrefix(shown) {
+                out.write(Data(text.dropFirst(shown.count).utf8))
+                shown = text
+            }
+            return !interrupt.happened
+        }
         interrupt.restore()
         if let output {
             let tokens = (result.promptIDs + result.generatedIDs).map(tracer.tokenizer.tokenString)
@@ -164,10 +166,7 @@ struct GenerateCommand: ParsableCommand {
             // Timings with the load added (the library does not know it).
             var withLoad = result
             withLoad.timings["load_s"] = load
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let data = try encoder.encode(withLoad)
-            out.write(data)
+            out.write(try withLoad.jsonData())
             out.write(Data("\n".utf8))
         } else {
             out.write(Data("\n".utf8))

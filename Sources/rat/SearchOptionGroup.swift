@@ -54,6 +54,21 @@ struct PathOptionGroup: ParsableArguments {
         return SinkOptions(sink ?? .keep, positions: positions)
     }
 
+    /// These options and the traced layer's, as a request's (trace.json's names).
+    func fields(_ traced: TracedLayerOptionGroup) -> PathFields {
+        var p = PathFields()
+        p.layer = traced.layer
+        p.aggHeads = traced.aggHeads
+        p.bosTokenID = traced.bosTokenID
+        p.topBeam = topBeam
+        p.topK = topK
+        p.minAttn = minAttn
+        p.lengthNorm = lengthNorm
+        p.stopAtBOS = !noStopAtBOS
+        p.search = search
+        return p
+    }
+
     func validate() throws {
         guard topBeam >= 1 else { throw ValidationError("--top-beam must be >= 1, got \(topBeam)") }
         guard topK >= 1 else { throw ValidationError("--top-k must be >= 1, got \(topK)") }

@@ -33,19 +33,7 @@ struct TraceOptionGroup: ParsableArguments {
     }
 
     /// The path options as a request's (trace.json's names).
-    var paths: PathFields {
-        var p = PathFields()
-        p.layer = traced.layer
-        p.aggHeads = traced.aggHeads
-        p.bosTokenID = traced.bosTokenID
-        p.topBeam = search.topBeam
-        p.topK = search.topK
-        p.minAttn = search.minAttn
-        p.lengthNorm = search.lengthNorm
-        p.stopAtBOS = !search.noStopAtBOS
-        p.search = search.search
-        return p
-    }
+    var paths: PathFields { search.paths.fields(traced) }
 
     /// A trace of `input` with these options.
     func request(_ input: TraceInput) throws -> TraceRequest {

@@ -21,6 +21,9 @@ public struct GenerateRequest: Sendable {
     public var traceFrom = TraceOrigin.predecessor
     public var paths = PathFields()
     public var sink: SinkOptions? = nil
+    /// Layers kept for one explorer over the prompt and every written token (`rat generate --output`).
+    public var explore = ExploreLayers.none
+    public var exploreCap = ExplorerData.defaultCap
 
     public init(input: TraceInput) { self.input = input }
 
@@ -48,24 +51,32 @@ public struct GenerateRequest: Sendable {
 }
 
 extension ReverseAttentionTracer {
+    /// What `generate(_:promptIDs:)` would refuse, checked before any work (the server answers
+    /// 400 before its stream starts): an empty prompt, ids outside the vocabulary, a bad layer.
+    public func check(_ request: GenerateRequest, promptIDs: [Int]) throws {
+        guard !promptIDs.isEmpty else { throw TraceError("the prompt has no tokens: nothing to generate from") }
+        let vocabulary = model.config.vocabularySize
+        if let bad = promptIDs.first(where: { $0 < 0 || $0 >= vocabulary }) {
+            throw TraceError("token id \(bad) out of range: the vocabulary has \(vocabulary) tokens")
+        }
+        _ = try model.resolveLayer(request.paths.layer)
+    }
+
     /// Runs one generation request on prompt ids already encoded (`request.input.encode`), with
     /// its own sampler; `onToken` sees each written id and the text so far and returns whether
     /// to go on (the request's stop strings are checked here).
     public func generate(
         _ request: GenerateRequest, promptIDs: [Int], onToken: (_ id: Int, _ text: String) -> Bool = { _, _ in true }
     ) throws -> GenerationTrace {
-        let vocabulary = model.config.vocabularySize
-        if let bad = promptIDs.first(where: { $0 < 0 || $0 >= vocabulary }) {
-            throw TraceError("token id \(bad) out of range: the vocabulary has \(vocabulary) tokens")
-        }
-        guard !promptIDs.isEmpty else { throw TraceError("the prompt has no tokens: nothing to generate from") }
+        try check(request, promptIDs: promptIDs)
         var sampler = try Sampler(request.sampling)
         var written: [Int] = []
         let p = request.paths
         return try generate(
             promptIDs: promptIDs, maxNewTokens: request.maxNewTokens, endOfSequence: request.ignoreEOS ? [] : nil, layer: p.layer,
             aggHeads: p.aggHeads, topBeam: p.topBeam, topK: p.topK, minAttn: p.minAttn, lengthNorm: p.lengthNorm,
-            stopAtBOS: p.stopAtBOS, bosTokenID: p.bosTokenID, search: p.search, traceFrom: request.traceFrom, sink: request.sink,
+            stopAtBOS: p.stopAtBOS, bosTokenID: p.bosTokenID, search: p.search, traceFrom: request.traceFrom,
+            explore: request.explore, exploreCap: request.exploreCap, sink: request.sink,
             choose: { logits, sequence in sampler.next(logits: logits, previous: sequence) },
             onToken: { id in
                 written.append(id)

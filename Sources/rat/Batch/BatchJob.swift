@@ -41,14 +41,10 @@ struct BatchJob {
         let appender = try LineAppender(path: output)
         let progress = BatchProgress(total: remaining)
         var traced = 0, failed = 0
-        let reader = try LineReader(path: input, role: "input")
-        var index = -1
-        while let raw = reader.next() {
-            if raw.isBlank { continue }
-            index += 1
-            guard shard.contains(recordIndex: index) else { continue }
+        try LineReader(path: input, role: "input").forEachRecordLine { index, raw in
+            guard shard.contains(recordIndex: index) else { return }
             let line = BatchLine(raw)
-            if done.contains(line.key) { continue }
+            if done.contains(line.key) { return }
             let (record, ok) = self.record(line, tracer: tracer)
             try appender.append(record)
             if ok { traced += 1 } else { failed += 1 }
@@ -90,17 +86,12 @@ struct BatchJob {
     /// Reads the whole input once before any work: duplicate ids are an error named now, not
     /// after hours. Returns this shard's line count and how many of them are not done.
     func survey(done: Set<RecordKey>) throws -> (total: Int, remaining: Int) {
-        let reader = try LineReader(path: input, role: "input")
-        var firstLine: [RecordKey: Int] = [:]
-        var index = -1, total = 0, remaining = 0
-        while let raw = reader.next() {
-            if raw.isBlank { continue }
-            index += 1
+        var keys = InputKeys()
+        var total = 0, remaining = 0
+        try LineReader(path: input, role: "input").forEachRecordLine { index, raw in
             let key = BatchLine(raw).key
-            if case .id = key, let first = firstLine.updateValue(raw.number, forKey: key) {
-                throw TraceError("input: \(key) appears on lines \(first) and \(raw.number); ids must be unique")
-            }
-            guard shard.contains(recordIndex: index) else { continue }
+            try keys.add(key, line: raw.number)
+            guard shard.contains(recordIndex: index) else { return }
             total += 1
             if !done.contains(key) { remaining += 1 }
         }
@@ -120,9 +111,7 @@ struct BatchJob {
             case .generate(let defaults):
                 let request = try GenerateRequest(fields: fields, defaults: defaults)
                 let result = try tracer.generate(request, promptIDs: try request.input.encode(with: tracer.tokenizer).ids)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                let json = String(decoding: try encoder.encode(result), as: UTF8.self)
+                let json = String(decoding: try result.jsonData(), as: UTF8.self)
                 return (BatchRecord.result(line.key, field: "generation", json: json, warnings: []), true)
             }
         } catch {

@@ -43,15 +43,13 @@ struct BatchMerge {
         try? FileManager.default.removeItem(atPath: partial)
         let appender = try LineAppender(path: partial)
         var missing: [RecordKey] = [], repeated: [RecordKey] = [], conflicting: [RecordKey] = []
-        var inputKeys: Set<RecordKey> = [], written = 0
-        let reader = try LineReader(path: input, role: "input")
-        while let raw = reader.next() {
-            if raw.isBlank { continue }
+        var inputKeys = InputKeys(), written = 0
+        try LineReader(path: input, role: "input").forEachRecordLine { _, raw in
             let key = BatchLine(raw).key
-            guard inputKeys.insert(key).inserted else { throw TraceError("input: \(key) appears twice; ids must be unique") }
+            try inputKeys.add(key, line: raw.number)
             guard let found = locations[key] else {
                 missing.append(key)
-                continue
+                return
             }
             let first = try bytes(found[0])
             for other in found.dropFirst() {

@@ -15,6 +15,17 @@ enum RecordKey: Hashable, CustomStringConvertible {
         }
     }
 
+    /// An `id` value as a key: a string or an integer, nil for anything else.
+    init?(id value: JSONValue) {
+        if let id = value.string {
+            self = .id(jsonString(id))
+        } else if let id = value.int {
+            self = .id(String(id))
+        } else {
+            return nil
+        }
+    }
+
     /// The record's first member, as written: `"id":…` or `"line":…`.
     var member: String {
         switch self {
@@ -43,17 +54,29 @@ struct BatchLine {
             (key, value, problem) = (.line(line.number), nil, "line \(line.number) must be a JSON object, got \(parsed.kind)")
             return
         }
-        switch parsed["id"] {
-        case .some(.string(let id)):
-            (key, value, problem) = (.id(jsonString(id)), parsed, nil)
-        case .some(let id) where id.int != nil:
-            (key, value, problem) = (.id(String(id.int!)), parsed, nil)
-        case .some(let id):
-            (key, value, problem) = (.line(line.number), nil, "line \(line.number): id must be a string or an integer, got \(id.kind)")
-        case .none:
+        guard let id = parsed["id"] else {
             (key, value, problem) = (.line(line.number), nil, "line \(line.number) has no id")
+            return
+        }
+        guard let key = RecordKey(id: id) else {
+            (self.key, value, problem) = (.line(line.number), nil, "line \(line.number): id must be a string or an integer, got \(id.kind)")
+            return
+        }
+        (self.key, value, problem) = (key, parsed, nil)
+    }
+}
+
+/// The input's keys, each with the line it is on: an id on two lines is an error.
+struct InputKeys {
+    private var lines: [RecordKey: Int] = [:]
+
+    mutating func add(_ key: RecordKey, line: Int) throws {
+        if let first = lines.updateValue(line, forKey: key) {
+            throw TraceError("input: \(key) appears on lines \(first) and \(line); ids must be unique")
         }
     }
+
+    func contains(_ key: RecordKey) -> Bool { lines[key] != nil }
 }
 
 /// The output records: `{"id", "trace"}` (or `"generation"`), `{"id", "error"}`, and
@@ -73,10 +96,9 @@ enum BatchRecord {
     static func key(of bytes: [UInt8]) -> RecordKey? {
         guard let value = try? JSONParser.parse(bytes), let first = value.object?.first,
               value["trace"] != nil || value["generation"] != nil || value["error"] != nil else { return nil }
-        switch (first.key, first.value) {
-        case ("id", .string(let id)): return .id(jsonString(id))
-        case ("id", let id) where id.int != nil: return .id(String(id.int!))
-        case ("line", let number) where number.int != nil: return .line(number.int!)
+        switch first.key {
+        case "id": return RecordKey(id: first.value)
+        case "line": return first.value.int.map(RecordKey.line)
         default: return nil
         }
     }

@@ -47,6 +47,18 @@ final class LineReader {
     }
 }
 
+extension LineReader {
+    /// Each non-blank line with its index among them: a record's index, which shards divide.
+    func forEachRecordLine(_ body: (_ index: Int, _ line: Line) throws -> Void) throws {
+        var index = 0
+        while let line = next() {
+            if line.isBlank { continue }
+            try body(index, line)
+            index += 1
+        }
+    }
+}
+
 /// A JSONL file opened for appending whole lines: each record goes out in one `write` as soon as
 /// it is made, so a kill loses at most the line being written (which a resumed run discards).
 final class LineAppender {
