@@ -25,6 +25,7 @@ struct BatchCommand: ParsableCommand {
               rat batch prompts.jsonl --output traces.jsonl
               rat batch prompts.jsonl --output traces.jsonl --layer 12 --search exact   # defaults for every line
               rat batch prompts.jsonl --output gen.jsonl --generate --max-new-tokens 20  # {"id", "generation"}
+              rat batch prompts.jsonl --output traces.jsonl --overwrite                 # start over, not resume
               rat batch prompts.jsonl --shard 1/4 --output traces.1.jsonl               # every 4th line from the 2nd
               rat batch prompts.jsonl --shard auto --output traces.$SLURM_ARRAY_TASK_ID.jsonl   # in sbatch --array
               rat batch --merge prompts.jsonl traces.*.jsonl --output traces.jsonl      # shards back in input order
