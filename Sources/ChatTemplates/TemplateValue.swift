@@ -121,7 +121,7 @@ enum JSONText {
         }
 
         mutating func value(depth: Int) throws(TemplateError) -> TemplateValue {
-            guard depth < 512 else { throw fail("nesting too deep") }
+            guard depth < 256 else { throw fail("nesting too deep") }
             guard i < bytes.count else { throw fail("unexpected end") }
             switch bytes[i] {
             case UInt8(ascii: "{"):

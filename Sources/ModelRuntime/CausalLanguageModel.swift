@@ -211,7 +211,8 @@ public final class CausalLanguageModel: @unchecked Sendable {
         try MemoryBudget(
             config: config, n: ids.count, offset: cache?.count ?? 0, workers: max(workers, columnWorkers),
             blockRows: blockRows, captures: budgetCaptures, candidates: candidates, logits: plan.logits, cache: cache != nil,
-            intermediate: ForwardPass.intermediateWidth(config, architecture.block)
+            intermediate: ForwardPass.intermediateWidth(config, architecture.block),
+            weights: floatWeights.bytesForNextPass(storedProducts: valueNormLayer == nil && ids.count <= StoredMatrix.rowsMax)
         ).check(available: MemoryBudget.available())
         let pass = try ForwardPass(model: self, ids: ids, attentionMask: mask, cache: cache, storedProducts: valueNormLayer == nil)
         return try pass.run(

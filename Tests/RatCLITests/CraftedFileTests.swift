@@ -257,5 +257,16 @@ import Testing
         // With room, the same run goes through.
         let fine = try runRat(cases[1].0, timeout: 60, environment: ["RAT_MEMORY_LIMIT": "4G"])
         #expect(fine.status == 0, "\(fine.stderr)")
+        // Kept float32 weights count: SmolLM2's take about 0.5 GB once dequantized, streamed ones a
+        // layer's worth.
+        let short = Array(repeating: "504", count: 100).joined(separator: ",")
+        let cached = try runRat(["trace", "--model", smolLM2, "--ids", short, "--explore", "none", "--weights", "cached", "--output", dir.path],
+                                timeout: 20, environment: ["RAT_MEMORY_LIMIT": "200M"])
+        #expect(cached.exitedNormally && cached.status != 0)
+        #expect(cached.stderr.contains("float32 weights") && cached.stderr.contains("but 200 MB is available: stream the weights (--weights streamed)"),
+                "\(cached.stderr)")
+        let streamed = try runRat(["trace", "--model", smolLM2, "--ids", short, "--explore", "none", "--weights", "streamed", "--output", dir.path],
+                                  timeout: 60, environment: ["RAT_MEMORY_LIMIT": "200M"])
+        #expect(streamed.status == 0, "\(streamed.stderr)")
     }
 }

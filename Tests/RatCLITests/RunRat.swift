@@ -26,7 +26,9 @@ struct RatRun {
 func runRat(
     _ arguments: [String], timeout: TimeInterval = 120, addressSpaceLimitMB: Int? = nil, environment: [String: String] = [:]
 ) throws -> RatRun {
-    if let limit = addressSpaceLimitMB {
+    // A sanitizer reserves terabytes of shadow address space, so under `make sanitize` the limit is
+    // the sanitizer's own max_allocation_size_mb instead (see scripts/sanitize.sh).
+    if let limit = addressSpaceLimitMB, ProcessInfo.processInfo.environment["RAT_SANITIZER"] == nil {
         return try runProgram("/bin/sh", ["-c", "ulimit -v \(limit * 1024) && exec \"$0\" \"$@\"", ratExecutable.path] + arguments,
                               timeout: timeout, environment: environment)
     }
@@ -48,7 +50,7 @@ func runProgram(
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
     try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
+    let deadline = Date().addingTimeInterval(timeout * timeoutScale)
     while process.isRunning && Date() < deadline { usleep(2_000) }
     if process.isRunning {
         process.terminate()
@@ -61,6 +63,9 @@ func runProgram(
         stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
         stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
 }
+
+/// Sanitized builds run several times slower: `RAT_TIMEOUT_SCALE` stretches every deadline.
+let timeoutScale = ProcessInfo.processInfo.environment["RAT_TIMEOUT_SCALE"].flatMap(Double.init) ?? 1
 
 /// A fresh temporary directory for one test.
 func temporaryDirectory() throws -> URL {

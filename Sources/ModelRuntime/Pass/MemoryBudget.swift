@@ -15,7 +15,7 @@ struct MemoryBudget {
 
     /// The pass's buffers for `n` new positions after `offset` cached ones (see `ForwardPass`).
     init(config c: ModelConfig, n: Int, offset: Int, workers: Int, blockRows: Int, captures: [Int: HeadAggregation],
-         candidates: CandidatePlan?, logits: LogitsRequest, cache: Bool, intermediate: Int) {
+         candidates: CandidatePlan?, logits: LogitsRequest, cache: Bool, intermediate: Int, weights: Int = 0) {
         let f = MemoryLayout<Float>.size, keys = offset + n
         let qWidth = c.headCount * c.headDim, kvWidth = c.kvHeadCount * c.headDim
         let group = c.headCount / max(c.kvHeadCount, 1), rows = min(n, blockRows)
@@ -23,6 +23,9 @@ struct MemoryBudget {
         if !cache { activations += 2 * n * kvWidth * f }
         activations += max(workers, 1) * (group * rows * keys + group * rows * c.headDim) * f
         var parts = [Part(what: "activations", bytes: activations, lowerWith: "trace fewer tokens")]
+        if weights > 0 {
+            parts.append(Part(what: "float32 weights", bytes: weights, lowerWith: "stream the weights (--weights streamed)"))
+        }
         if cache {
             parts.append(Part(what: "KV cache", bytes: 2 * c.layerCount * keys * kvWidth * f, lowerWith: "generate fewer tokens"))
         }

@@ -57,6 +57,8 @@ final class FloatWeights: @unchecked Sendable {
     let layerSources: [[(TensorRole, TensorSource)]]
     /// Bytes of float32 the layers' tensors that are not read in place take once converted.
     let dequantizedBytes: Int
+    /// The same for the tensors a pass of stored products still converts (see `storedPassScratchCount`).
+    let unstoredBytes: Int
     /// Elements a pass's scratch needs to hold the converted weights of any one layer.
     let layerScratchCount: Int
     /// The same for a pass of stored products: only what the kernel cannot read in its blocks
@@ -78,7 +80,7 @@ final class FloatWeights: @unchecked Sendable {
         self.store = store
         self.residency = residency
         self.layerSources = layerSources
-        var total = 0, largestLayer = 0, largestUnstored = 0
+        var total = 0, totalUnstored = 0, largestLayer = 0, largestUnstored = 0
         for sources in layerSources {
             var layer = 0, unstored = 0
             var seen = Set<TensorKey>()
@@ -90,10 +92,12 @@ final class FloatWeights: @unchecked Sendable {
                 }
             }
             total += layer
+            totalUnstored += unstored
             largestLayer = max(largestLayer, layer)
             largestUnstored = max(largestUnstored, unstored)
         }
         dequantizedBytes = 4 * total
+        unstoredBytes = 4 * totalUnstored
         layerScratchCount = largestLayer
         storedPassScratchCount = largestUnstored
     }
@@ -126,12 +130,26 @@ final class FloatWeights: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         passes += 1
+        return streams(pass: passes)
+    }
+
+    private func streams(pass: Int) -> Bool {
         let streams = switch residency {
         case .cached: false
         case .streamed: true
-        case .automatic: passes == 1 || !keepsDequantized
+        case .automatic: pass == 1 || !keepsDequantized
         }
         return streams && dequantizedBytes > 0
+    }
+
+    /// Bytes the next pass will allocate for float32 weights: its scratch when it streams, else
+    /// the converted tensors it will keep that are not kept yet (for the memory budget).
+    func bytesForNextPass(storedProducts: Bool) -> Int {
+        lock.lock()
+        let streaming = streams(pass: passes + 1)
+        lock.unlock()
+        if streaming { return 4 * (storedProducts ? storedPassScratchCount : layerScratchCount) }
+        return max(0, (storedProducts ? unstoredBytes : dequantizedBytes) - keptBytes)
     }
 
     deinit { for buffer in owned { buffer.deallocate() } }
