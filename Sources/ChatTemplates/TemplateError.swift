@@ -4,6 +4,7 @@
 /// an unusual template learns exactly what is missing instead of getting a silently different
 /// prompt. A template's own `raise_exception(message)` keeps its message verbatim (kind `.raised`).
 public struct TemplateError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What sort of failure a ``TemplateError`` is, after jinja2's exception classes.
     public enum Kind: Sendable, Equatable {
         /// The text is not valid Jinja: a bad token, an unterminated tag or string, an unknown or
         /// unclosed statement (jinja2's TemplateSyntaxError).
@@ -24,13 +25,16 @@ public struct TemplateError: Error, CustomStringConvertible, Sendable, Equatable
         case raised
     }
 
+    /// What sort of failure this is.
     public let kind: Kind
     /// For `.raised`, the template's message exactly as it passed it.
     public let message: String
     /// 1-based position in the template source; 0 when unknown.
     public let line: Int
+    /// 1-based column, counted in Unicode scalars; 0 when unknown.
     public let column: Int
 
+    /// An error of `kind` with `message`, at `line` and `column` (0 when unknown).
     public init(_ kind: Kind, _ message: String, line: Int = 0, column: Int = 0) {
         self.kind = kind
         self.message = message

@@ -8,12 +8,19 @@ import Foundation
 public enum TemplateValue: Sendable, Equatable {
     /// A variable that is not there; the same as leaving the key out of the context.
     case undefined
+    /// Python's `None` (JSON `null`).
     case none
+    /// Python's `True` or `False`.
     case bool(Bool)
+    /// An integer (from JSON: a number without a fraction or exponent that fits in `Int`).
     case int(Int)
+    /// A float (from JSON: any other number, `NaN` and `Infinity` included).
     case double(Double)
+    /// A string (Python `str`).
     case string(String)
+    /// A list (JSON array).
     case array([TemplateValue])
+    /// A mapping (JSON object), its keys in the order given.
     case object([(key: String, value: TemplateValue)])
 
     public static func == (a: TemplateValue, b: TemplateValue) -> Bool {

@@ -3,23 +3,37 @@
 /// Layout (little-endian): magic "GGUF", u32 version, u64 tensor count, u64 metadata count,
 /// the metadata key/values, the tensor infos, padding to `general.alignment`, then tensor data.
 public final class GGUFFile: @unchecked Sendable {
+    /// The path the file was opened from.
     public let path: String
+    /// The GGUF format version: 2 or 3.
     public let version: Int
     /// Metadata in file order.
     public let metadata: [(key: String, value: GGUFValue)]
+    /// The tensor directory, in file order.
     public let tensors: [GGUFTensorInfo]
+    /// Alignment of the data section and of every tensor in it, in bytes: `general.alignment`, or
+    /// 32 when the file does not say; always a power of two.
     public let alignment: Int
     /// Byte offset of the data section within the file.
     public let dataOffset: Int
+    /// The memory mapping that tensor data is read from in place.
     public let file: MappedFile
 
     private let metadataIndex: [String: Int]
     private let tensorIndex: [String: Int]
 
+    /// Maps the file at `path` and parses its header.
+    ///
+    /// - Throws: ``FileFormatError`` when the file cannot be opened or mapped, is not GGUF v2 or v3,
+    ///   or has a truncated or inconsistent header (an unknown type, a misaligned or out-of-bounds
+    ///   tensor, a duplicate tensor name).
     public convenience init(path: String) throws(FileFormatError) {
         try self.init(file: MappedFile(path: path))
     }
 
+    /// Parses the header of an already mapped file; tensor data stays in the mapping.
+    ///
+    /// - Throws: ``FileFormatError`` as ``init(path:)`` does.
     public init(file: MappedFile) throws(FileFormatError) {
         self.file = file
         self.path = file.path
@@ -176,10 +190,12 @@ public final class GGUFFile: @unchecked Sendable {
 
     // MARK: Lookup
 
+    /// The metadata value under `key` (`llama.block_count`, say), nil when absent.
     public subscript(key: String) -> GGUFValue? {
         metadataIndex[key].map { metadata[$0].value }
     }
 
+    /// The directory entry of the tensor called `name`, nil when the file has none.
     public func tensor(named name: String) -> GGUFTensorInfo? {
         tensorIndex[name].map { tensors[$0] }
     }
@@ -197,6 +213,10 @@ public final class GGUFFile: @unchecked Sendable {
         return value
     }
 
+    /// A required integer metadata value as `Int` (any integer type; a bool reads as 0 or 1).
+    ///
+    /// - Throws: ``FileFormatError`` when the key is missing, or its value is not an integer or does
+    ///   not fit in `Int`.
     public func requireInt(_ key: String) throws(FileFormatError) -> Int {
         guard let v = try require(key).intValue else {
             throw FileFormatError(file: path, message: "metadata \"\(key)\" is not an integer")
@@ -204,6 +224,9 @@ public final class GGUFFile: @unchecked Sendable {
         return v
     }
 
+    /// A required array of strings, such as `tokenizer.ggml.tokens`.
+    ///
+    /// - Throws: ``FileFormatError`` when the key is missing, is not an array, or holds a non-string.
     public func requireStrings(_ key: String) throws(FileFormatError) -> [String] {
         guard let values = try require(key).arrayValue else {
             throw FileFormatError(file: path, message: "metadata \"\(key)\" is not an array")
@@ -223,12 +246,17 @@ public final class GGUFFile: @unchecked Sendable {
 /// One tensor's directory entry. `dimensions[0]` is the innermost (fastest-varying) axis,
 /// i.e. a PyTorch weight `[out, in]` appears as `[in, out]`.
 public struct GGUFTensorInfo: Sendable, Equatable {
+    /// The tensor's name (`blk.0.attn_q.weight`, `token_embd.weight`).
     public let name: String
+    /// Sizes of its 1 to 4 axes, innermost first.
     public let dimensions: [Int]
+    /// How the elements are stored (float type or quantization).
     public let type: GGUFTensorType
     /// Absolute byte offset in the file.
     public let offset: Int
+    /// Size of the tensor's data in bytes: its blocks times the type's bytes per block.
     public let byteCount: Int
 
+    /// The number of elements: the product of `dimensions`.
     public var elementCount: Int { dimensions.reduce(1, *) }
 }

@@ -1,6 +1,13 @@
 /// ggml tensor element types that rat can read, with their block geometry.
 public enum GGUFTensorType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+    /// Plain float32 and float16 (one element per block), and ggml's legacy quantizations in blocks
+    /// of 32 weights with a float16 scale: `q4_0`, `q5_0`, `q8_0` (4, 5 and 8 bits, symmetric;
+    /// 18, 22 and 34 bytes a block) and `q4_1`, `q5_1` (4 and 5 bits plus a float16 minimum;
+    /// 20 and 24 bytes).
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8
+    /// k-quants in super-blocks of 256 weights: `q4_K` and `q5_K` (4 and 5 bits, eight sub-blocks
+    /// of 32 with 6-bit scales and minimums; 144 and 176 bytes) and `q6_K` (6 bits, sixteen
+    /// sub-blocks of 16 with 8-bit scales; 210 bytes); and plain bfloat16.
     case q4_K = 12, q5_K = 13, q6_K = 14, bf16 = 30
 
     /// Elements per block (1 for plain floats).

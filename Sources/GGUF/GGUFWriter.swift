@@ -3,15 +3,20 @@ import Foundation
 /// Writes GGUF v3 files: metadata and tensors given as raw bytes of their ggml type. rat uses it
 /// to make small test models; it writes exactly the layout `GGUFFile` reads.
 public struct GGUFWriter {
+    /// One tensor to write: its name, shape, ggml type, and data already encoded in that type.
     public struct Tensor {
+        /// The tensor's name in the file.
         public var name: String
         /// PyTorch order (`[out, in]`); written innermost first as GGUF wants.
         public var shape: [Int]
+        /// The ggml type `bytes` are encoded in, written as the tensor's type.
         public var type: GGUFTensorType
+        /// The encoded data, written as given (not checked against `shape` or `type`).
         public var bytes: [UInt8]
         /// Written as the type id instead of `type` (to make files with unknown types).
         public var rawTypeOverride: UInt32? = nil
 
+        /// A tensor whose `bytes` are already in `type`'s encoding; `shape` is in PyTorch order.
         public init(name: String, shape: [Int], type: GGUFTensorType, bytes: [UInt8]) {
             self.name = name
             self.shape = shape
@@ -28,12 +33,19 @@ public struct GGUFWriter {
         }
     }
 
+    /// Metadata key/value pairs, written in this order.
     public var metadata: [(String, GGUFValue)] = []
+    /// Tensors, written in this order, each at an offset that is a multiple of `alignment`.
     public var tensors: [Tensor] = []
+    /// Alignment of the data section and of each tensor, in bytes (32 by default). The writer does
+    /// not record it: add a `general.alignment` entry to `metadata` when it is not 32.
     public var alignment = 32
 
+    /// An empty writer: no metadata, no tensors, 32-byte alignment.
     public init() {}
 
+    /// The whole GGUF v3 file: header, metadata, tensor directory, then the tensors' data, each
+    /// padded to `alignment`.
     public func data() -> Data {
         var out = Data()
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }

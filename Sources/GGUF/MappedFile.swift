@@ -8,10 +8,16 @@ import Foundation
 /// A read-only memory mapping of a whole file. Weights stay in the page cache and are read
 /// in place; nothing is copied until a tensor is converted for use.
 public final class MappedFile: @unchecked Sendable {
+    /// The path the file was opened from.
     public let path: String
+    /// The file's contents, valid while this object lives (empty for an empty file).
     public let bytes: UnsafeRawBufferPointer
     private let base: UnsafeMutableRawPointer?
 
+    /// Maps the whole file at `path` read-only.
+    ///
+    /// - Throws: ``FileFormatError`` when the file cannot be opened, examined or mapped, or is a
+    ///   directory.
     public init(path: String) throws(FileFormatError) {
         self.path = path
         let fd = open(path, O_RDONLY)
@@ -46,8 +52,11 @@ public final class MappedFile: @unchecked Sendable {
 
 /// A malformed or unreadable model file: names the file and, where known, the tensor or key.
 public struct FileFormatError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The path of the file concerned.
     public let file: String
+    /// What is wrong with it, without the path.
     public let message: String
+    /// An error about `file`; `description` prints it as `file: message`.
     public init(file: String, message: String) {
         self.file = file
         self.message = message

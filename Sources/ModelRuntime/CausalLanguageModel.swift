@@ -3,6 +3,7 @@ import GGUF
 
 /// A decoder-only language model loaded from a file, run on the CPU one sequence at a time.
 public final class CausalLanguageModel: @unchecked Sendable {
+    /// The model's sizes (`architecture.config`).
     public var config: ModelConfig { architecture.config }
     /// The family's block and per-layer specs.
     public let architecture: ArchitectureDescription
@@ -36,6 +37,15 @@ public final class CausalLanguageModel: @unchecked Sendable {
         try self.init(location, origin: origin, residency: residency)
     }
 
+    /// Loads the model at a location that ``ModelLocator`` resolved: reads its config, finds every
+    /// tensor the architecture needs and checks its shape, and maps the weights.
+    ///
+    /// - Parameters:
+    ///   - location: The GGUF file or HuggingFace folder.
+    ///   - origin: How the model was found, kept as `origin`.
+    ///   - residency: Whether dequantized weights are kept between passes.
+    /// - Throws: ``ModelError`` for an unsupported architecture, an invalid config, a missing or
+    ///   misshapen tensor, an unreadable file, or a missing BLAS library.
     public init(_ location: ModelLocator.Location, origin: String, residency: WeightResidency = .automatic) throws(ModelError) {
         self.origin = origin
         try BLAS.load()

@@ -14,7 +14,9 @@ import ReverseAttention
 /// Every error is `{"error": "…"}` with its status. Requests wait for the model in a bounded
 /// queue (`ModelQueue`); the page, `/healthz` and `/api/model` never wait behind a trace.
 public final class TraceServer: Sendable {
+    /// The loaded model and tokenizer every request runs on.
     public let tracer: ReverseAttentionTracer
+    /// Where the server listens and the limits it enforces.
     public let configuration: ServerConfiguration
     let queue: ModelQueue
     /// The page, made once: the example text traced at start, explorer included.
@@ -28,6 +30,10 @@ public final class TraceServer: Sendable {
     ]
     static let exampleText = "The quick brown fox jumps over the lazy dog."
 
+    /// Prepares the server without listening yet: traces an example text with every layer
+    /// explorable to build the page, and describes the model for `GET /api/model`.
+    ///
+    /// - Throws: The error of tracing the example text, when that fails.
     public init(tracer: ReverseAttentionTracer, configuration: ServerConfiguration) throws {
         self.tracer = tracer
         self.configuration = configuration

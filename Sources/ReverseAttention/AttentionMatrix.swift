@@ -67,6 +67,7 @@ public struct AttentionMatrix: Sendable, Equatable {
         try self.init(size: size, values: reduced)
     }
 
+    /// The attention from query position `row` to key position `column`.
     @inlinable
     public subscript(row: Int, column: Int) -> Float { values[row * size + column] }
 }

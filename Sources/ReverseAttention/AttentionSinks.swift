@@ -15,10 +15,12 @@ public enum SinkHandling: String, Sendable, CaseIterable, Codable {
 
 /// `--sink` and `--sink-positions`.
 public struct SinkOptions: Sendable, Equatable {
+    /// What happens to the sink columns before the search.
     public var handling: SinkHandling
     /// The sink positions (default: the first token).
     public var positions: [Int]
 
+    /// Sinks handled as `handling` at `positions` (default: the first token).
     public init(_ handling: SinkHandling, positions: [Int] = [0]) {
         self.handling = handling
         self.positions = positions

@@ -1,7 +1,8 @@
 /// A found path with its tokens, as the reference's `BeamPath`.
 /// Invariant: `positions.count == edgeAttentions.count + 1`.
 public struct BeamPath: Sendable, Equatable, Codable {
-    /// `[target, predecessor, ...]`, strictly decreasing.
+    /// `[target, predecessor, ...]`: strictly decreasing within one layer; through the layers a
+    /// position repeats while the path stays at it.
     public var positions: [Int]
     /// Each position's token, decoded alone.
     public var tokens: [String]
@@ -17,6 +18,7 @@ public struct BeamPath: Sendable, Equatable, Codable {
     /// position p's residual stream entering layer l); nil within one layer.
     public var layers: [Int]?
 
+    /// A path from its parts, stored as given (nothing is checked).
     public init(
         positions: [Int], tokens: [String], tokenIDs: [Int], edgeAttentions: [Double], scoreRaw: Double, scoreNorm: Double,
         layers: [Int]? = nil

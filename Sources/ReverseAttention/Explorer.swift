@@ -74,6 +74,8 @@ public enum ExploreLayers: Sendable, Equatable, CustomStringConvertible {
 /// What the page needs to re-run path search for any target, layer and setting: each explored
 /// layer's candidates, and where the BOS tokens are.
 public struct ExplorerData: Sendable, Equatable {
+    /// Every row's strongest predecessors in each explored layer, with its sums over the sink
+    /// positions (for the page's sink setting).
     public var candidates: AttentionCandidates
     /// Every position holding the BOS token (paths stop there when stop_at_bos is on).
     public var bosPositions: [Int]
@@ -82,6 +84,7 @@ public struct ExplorerData: Sendable, Equatable {
     /// Shown on the page (e.g. why only the traced layer is there).
     public var note: String?
 
+    /// Explorer data from candidates a pass kept.
     public init(candidates: AttentionCandidates, bosPositions: [Int], tokenIDs: [Int], note: String? = nil) {
         self.candidates = candidates
         self.bosPositions = bosPositions

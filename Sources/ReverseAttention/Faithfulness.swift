@@ -5,8 +5,10 @@ import ModelRuntime
 public struct VerifyOptions: Sendable, Equatable {
     /// Random edge sets per path (`--verify-baseline K`); 0 = none.
     public var baselineSets: Int
+    /// Seed of the random edge sets (`--verify-seed`): the same seed draws the same sets.
     public var seed: UInt64
 
+    /// Options for `--verify`; by default no random sets, seed 0.
     public init(baselineSets: Int = 0, seed: UInt64 = 0) {
         self.baselineSets = baselineSets
         self.seed = seed
@@ -23,6 +25,7 @@ public struct VerifyOptions: Sendable, Equatable {
 public struct Faithfulness: Sendable, Equatable, Codable {
     /// The token the model predicts after the target position (argmax at the target).
     public var predictedTokenID: Int
+    /// The predicted token, decoded alone.
     public var predictedToken: String
     /// Its log-probability with nothing knocked out.
     public var baseLogprob: Double
@@ -39,6 +42,7 @@ public struct Faithfulness: Sendable, Equatable, Codable {
     }
 }
 
+/// What knocking out one path's edges did to the prediction, beside the path's random sets.
 public struct PathFaithfulness: Sendable, Equatable, Codable {
     /// The path's edges that were knocked out (a path through the layers that stays at one
     /// position in a layer crosses no edge there).
@@ -47,6 +51,8 @@ public struct PathFaithfulness: Sendable, Equatable, Codable {
     public var deltaLogprob: Double
     /// This path's random sets: their mean delta and standard deviation (n − 1).
     public var baselineMean: Double?
+    /// The standard deviation (n − 1) of this path's random deltas, 0 for one set; nil without
+    /// `--verify-baseline`.
     public var baselineSD: Double?
 
     enum CodingKeys: String, CodingKey {
@@ -57,12 +63,15 @@ public struct PathFaithfulness: Sendable, Equatable, Codable {
     }
 }
 
+/// The random baseline over every path's random edge sets (`--verify-baseline`).
 public struct FaithfulnessBaseline: Sendable, Equatable, Codable {
     /// Random sets per path, and the seed they were drawn with.
     public var setsPerPath: Int
+    /// The seed the random sets were drawn with.
     public var seed: UInt64
     /// Mean and standard deviation (n − 1) of every random set's delta.
     public var meanDeltaLogprob: Double
+    /// The standard deviation (n − 1) of every random set's delta, 0 for one set.
     public var sdDeltaLogprob: Double
 
     enum CodingKeys: String, CodingKey {

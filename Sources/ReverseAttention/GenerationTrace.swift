@@ -3,13 +3,18 @@ import Foundation
 /// What `ReverseAttentionTracer.generate` returns: the prompt, what the model wrote, and for each
 /// written token the paths back from the position that predicted it.
 public struct GenerationTrace: Sendable, Encodable {
+    /// The prompt's token ids.
     public let promptIDs: [Int]
+    /// The ids the model wrote, in order; an end-of-sequence id that stopped it is the last.
     public let generatedIDs: [Int]
     /// The generated ids decoded.
     public let text: String
+    /// Why the generation stopped: an end-of-sequence id, `maxNewTokens` reached, or `onToken`
+    /// asked to stop (a stop string, Ctrl-C, a client gone).
     public let finishReason: FinishReason
     /// One per generated token: over the prompt and the generated tokens up to it, traced from the
-    /// token's predecessor position (its output distribution produced the token).
+    /// token's predecessor position (its output distribution produced the token), or from the
+    /// token's own position with `traceFrom: .token`.
     public let traces: [TraceResult]
     /// prefill_s, decode_s, search_s, tokens_per_s; a caller may add its own (the CLI adds load_s).
     public var timings: [String: Double]
@@ -41,9 +46,9 @@ public enum TraceOrigin: String, Sendable, CaseIterable {
 extension ReverseAttentionTracer {
     /// Generates greedily (or with `choose`) after `promptIDs`, keeping the traced layer's rows
     /// from the generation's own passes, then traces every generated token from its predecessor
-    /// position with the same options as `trace` (no second pass over the text). Stops at the
-    /// tokenizer's end-of-sequence and end-of-turn ids and the folder's generation_config.json
-    /// `eos_token_id`s, unless `endOfSequence` says otherwise.
+    /// position (its own with `traceFrom: .token`) with the same options as `trace` (no second
+    /// pass over the text). Stops at the tokenizer's end-of-sequence and end-of-turn ids and the
+    /// folder's generation_config.json `eos_token_id`s, unless `endOfSequence` says otherwise.
     public func generate(
         promptIDs: [Int], maxNewTokens: Int = 64, endOfSequence: Set<Int>? = nil, layer: Int = -1,
         aggHeads: HeadAggregation = .mean, topBeam: Int = 5, topK: Int = 5, minAttn: Double = 0,

@@ -12,7 +12,9 @@ import ModelRuntime
 /// for j < i, a node's `top_k` edges are its self edge and at most `top_k` of its row's
 /// candidates, whatever the sinks do.
 public struct LayeredGraph: Sendable {
+    /// An edge from node (l + 1, i) down to node (l, `position`), with its weight.
     public struct Edge: Sendable, Equatable {
+        /// The position j ≤ i of the node the edge leads to; j = i is the self (residual) edge.
         public let position: Int
         /// Â_l[i][j] in double precision.
         public let weight: Double
@@ -22,6 +24,7 @@ public struct LayeredGraph: Sendable {
 
     /// The traced layer L: paths start at (L + 1, target).
     public let tracedLayer: Int
+    /// The position the paths start from.
     public let target: Int
     /// `edges[l][p]`: the edges of node (l + 1, p) into layer l, best first; l in `0...L`,
     /// p in `0...target`.

@@ -4,10 +4,15 @@ import GGUF
 /// What a model file holds, without running it: `rat inspect`'s lines and `GET /api/model`'s
 /// object, from one list of named entries (in order).
 public struct ModelDescription: Sendable {
+    /// The named values, in display order (`found`, `format`, `family`, `layers`, …).
     public let entries: [(name: String, value: String)]
+    /// The model's number of layers.
     public let layers: Int
+    /// The model's vocabulary size.
     public let vocabulary: Int
 
+    /// Describes `lm` from its config, its file's metadata and tensors (GGUF) or its folder, and
+    /// how its weights are held in memory.
     public init(_ lm: CausalLanguageModel) {
         let c = lm.config
         var e: [(String, String)] = [("found", lm.origin)]

@@ -5,9 +5,13 @@ import Foundation
 /// (`{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3), }`), then C-order data.
 /// rat reads float32 and float64 (either byte order) into float32, as attention is float32.
 public struct NumpyArray: Sendable, Equatable {
+    /// The array's dimensions, outermost first.
     public var shape: [Int]
+    /// Every element in C (row-major) order, as float32.
     public var values: [Float]
 
+    /// An array of `values` with `shape`; the product of `shape` must equal `values.count` (a
+    /// precondition).
     public init(shape: [Int], values: [Float]) {
         precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not match \(values.count) values")
         self.shape = shape
@@ -27,6 +31,8 @@ public struct NumpyArray: Sendable, Equatable {
         }
     }
 
+    /// Parses the bytes of a `.npy` file: float32 or float64 in either byte order, C order only.
+    /// Every malformation or unsupported dtype is a ``TraceError`` that says how to fix it.
     public init(npy data: Data) throws(TraceError) {
         let bytes = [UInt8](data)
         let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)

@@ -49,6 +49,7 @@ public struct PathSearchResult: Sendable {
     public let paths: [ScoredPath]
     /// The resolved target position.
     public let target: Int
+    /// The search that found `paths`.
     public let mode: SearchMode
     /// With `.exact`: how beam search compares.
     public let comparison: SearchComparison?

@@ -8,6 +8,7 @@ public struct PathSearchOptions: Sendable, Equatable {
     public var topK: Int = 5
     /// Attention below this value is never followed.
     public var minAttention: Double = 0
+    /// How a path's summed log attention is normalized by its number of edges.
     public var lengthNormalization: LengthNormalization = .averageLogProbability
     /// End a path when it reaches a BOS position.
     public var stopAtBOS: Bool = true
@@ -19,6 +20,7 @@ public struct PathSearchOptions: Sendable, Equatable {
     /// matrix as it is, and no `sink_mass` in trace.json).
     public var sink: SinkOptions? = nil
 
+    /// Options with the reference's defaults for anything not given.
     public init(
         targetPosition: Int = -1, topBeam: Int = 5, topK: Int = 5, minAttention: Double = 0,
         lengthNormalization: LengthNormalization = .averageLogProbability, stopAtBOS: Bool = true,

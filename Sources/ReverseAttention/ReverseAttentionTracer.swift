@@ -3,9 +3,12 @@ import Foundation
 /// The reference's `ReverseAttentionTracer`, in Swift: run the model on a text or ids, take one
 /// layer's attention, search back from the target, and build the `TraceResult` (and the page).
 public final class ReverseAttentionTracer: @unchecked Sendable {
+    /// The model whose attention is traced.
     public let model: CausalLanguageModel
+    /// The model's tokenizer: it encodes texts and names each position's token.
     public let tokenizer: Tokenizer
 
+    /// A tracer over a model and tokenizer already loaded.
     public init(model: CausalLanguageModel, tokenizer: Tokenizer) {
         self.model = model
         self.tokenizer = tokenizer

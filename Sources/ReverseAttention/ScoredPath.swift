@@ -1,6 +1,7 @@
 /// A path found by search: from the target back to where it ended.
 public struct ScoredPath: Sendable, Equatable {
-    /// `[target, predecessor, predecessor's predecessor, ...]`, strictly decreasing.
+    /// `[target, predecessor, predecessor's predecessor, ...]`: strictly decreasing within one
+    /// layer; through the layers a position repeats while the path stays at it.
     public var positions: [Int]
     /// `edgeAttentions[i]` is the attention from `positions[i]` to `positions[i + 1]`.
     public var edgeAttentions: [Double]
@@ -12,6 +13,7 @@ public struct ScoredPath: Sendable, Equatable {
     /// nil within one layer.
     public var layers: [Int]?
 
+    /// A path from its parts, stored as given (nothing is checked).
     public init(positions: [Int], edgeAttentions: [Double], rawScore: Double, normalizedScore: Double, layers: [Int]? = nil) {
         self.layers = layers
         self.positions = positions

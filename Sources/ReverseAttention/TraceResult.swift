@@ -3,21 +3,27 @@ import Foundation
 /// Everything one trace produced, as the reference's `TraceResult`, plus what rat adds (the
 /// search settings and, for exact search, how beam search compares).
 public struct TraceResult: Sendable, Equatable {
+    /// The number of tokens in the text (trace.json's `seq_len`), which may run past the target.
     public var seqLen: Int
     /// Resolved (non-negative) target position.
     public var targetPos: Int
     /// Resolved (non-negative) layer index.
     public var layer: Int
+    /// How many paths the search kept (`top_beam`).
     public var topBeam: Int
+    /// How many predecessors of each position the search considered (`top_k`).
     public var topK: Int
     /// Every position's token, decoded alone.
     public var tokens: [String]
+    /// The paths found, best first.
     public var beams: [BeamPath]
+    /// The paths as a Sankey diagram, as the page draws them.
     public var sankey: SankeyData
     /// One line per beam, see `BeamPath.text`.
     public var pathsText: [String]
     /// rat's additions; nil when read from a reference trace.json that lacks them.
     public var settings: TraceSettings?
+    /// With exact search: how beam search did on the same candidate graph; nil with beam search.
     public var searchComparison: SearchComparison?
     /// What the page needs to re-run the search for any target, layer and setting (not part of
     /// trace.json; see `ExplorerData`).
@@ -25,6 +31,7 @@ public struct TraceResult: Sendable, Equatable {
     /// `--verify`: what knocking out each path's edges does to the model's prediction.
     public var faithfulness: Faithfulness?
 
+    /// A result from its parts, stored as given; `explorer` and `faithfulness` start nil.
     public init(
         seqLen: Int, targetPos: Int, layer: Int, topBeam: Int, topK: Int, tokens: [String], beams: [BeamPath],
         sankey: SankeyData, pathsText: [String], settings: TraceSettings? = nil, searchComparison: SearchComparison? = nil
@@ -84,23 +91,36 @@ public struct TraceResult: Sendable, Equatable {
 
 /// How a trace was made: written into trace.json's metadata beside the reference's fields.
 public struct TraceSettings: Sendable, Equatable, Codable {
+    /// The search that found the paths (`search_mode`).
     public var searchMode: SearchMode?
+    /// The length normalization, as the reference spells it (`avg_logprob`, `sqrt`, …).
     public var lengthNorm: String?
+    /// The threshold below which attention was not followed (`min_attn`).
     public var minAttn: Double?
+    /// Whether paths ended at BOS tokens (always false through the layers).
     public var stopAtBOS: Bool?
+    /// How the heads were aggregated (`mean` or `max`); absent with value-weighted attention.
     public var aggHeads: HeadAggregation?
-    /// The model traced, as the user named it.
+    /// The traced model's path as rat resolved it: its GGUF file or HuggingFace folder (a repo id
+    /// resolves to a snapshot in the local HuggingFace cache).
     public var model: String?
+    /// The traced text, or the conversation as rendered; absent for token ids and for the traces
+    /// of generated tokens.
     public var text: String?
     /// `--sink`, its positions, and the target row's share of attention on them before the change.
     public var sink: SinkHandling?
+    /// The sink positions asked for (`--sink-positions`).
     public var sinkPositions: [Int]?
+    /// The target row's share of attention on the sink positions, before they were dropped or
+    /// renormalized away.
     public var sinkMass: Double?
     /// `value-norm` when the paths ran over value-weighted attention (absent: attention).
     public var weighting: AttentionWeighting?
     /// True when the paths run through the layers (`--across-layers`; absent: within one layer).
     public var acrossLayers: Bool?
 
+    /// Settings with the given fields; nil fields are left out of trace.json (as are `weighting`
+    /// and `acrossLayers` until set).
     public init(
         searchMode: SearchMode? = nil, lengthNorm: String? = nil, minAttn: Double? = nil, stopAtBOS: Bool? = nil,
         aggHeads: HeadAggregation? = nil, model: String? = nil, text: String? = nil, sink: SinkHandling? = nil,

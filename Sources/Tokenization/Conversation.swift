@@ -3,9 +3,12 @@ import Foundation
 
 /// One message of a conversation.
 public struct ChatMessage: Sendable, Equatable {
+    /// Who speaks: `system`, `user`, `assistant`, or another role the template knows.
     public var role: String
+    /// The message's text.
     public var content: String
 
+    /// A message of `role` saying `content`.
     public init(role: String, content: String) {
         self.role = role
         self.content = content
@@ -20,6 +23,7 @@ public struct Conversation: Sendable {
     /// How many messages there are.
     public let count: Int
 
+    /// A conversation of plain role/content messages, in order.
     public init(_ messages: [ChatMessage]) {
         self.messages = .array(messages.map { .object([("role", .string($0.role)), ("content", .string($0.content))]) })
         count = messages.count
@@ -37,6 +41,10 @@ public struct Conversation: Sendable {
         try self.init(json: data, origin: url.path)
     }
 
+    /// Reads messages from JSON data, checked as ``init(contentsOf:)`` checks a file; `origin` names
+    /// the data in errors.
+    ///
+    /// - Throws: ``ChatError`` when the data is not JSON or not a non-empty list of messages.
     public init(json: Data, origin: String) throws(ChatError) {
         let value: TemplateValue
         do {
@@ -70,5 +78,6 @@ public struct Conversation: Sendable {
 /// (the messages file, or the template's origin and line).
 public struct ChatError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// An error whose message is `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -6,24 +6,38 @@
 /// strings directly from the bytes when they hold no escapes. Public for readers of other small
 /// JSON inputs where a boolean must not pass for a number (the server's requests).
 public indirect enum JSONValue: Sendable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`, never a number.
     case bool(Bool)
+    /// Any number, as a `Double` (JSON has one number type; ``int`` gives whole ones as `Int`).
     case number(Double)
+    /// A string, escapes decoded (a lone surrogate becomes U+FFFD).
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
+    /// An object's members in document order, duplicate keys included.
     case object([(key: String, value: JSONValue)])
 
+    /// The value of the first member called `key`; nil when there is none or this is not an object.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let pairs) = self else { return nil }
         for pair in pairs where pair.key == key { return pair.value }
         return nil
     }
 
+    /// Whether this is `null`.
     public var isNull: Bool { if case .null = self { return true } else { return false } }
+    /// The text of a string, nil for any other kind.
     public var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    /// The value of a boolean, nil for any other kind.
     public var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    /// The elements of an array, nil for any other kind.
     public var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    /// The members of an object in document order, nil for any other kind.
     public var object: [(key: String, value: JSONValue)]? { if case .object(let o) = self { return o } else { return nil } }
+    /// A number that is a whole value of magnitude below 9 × 10¹⁵, as `Int`; nil otherwise
+    /// (booleans included).
     public var int: Int? {
         guard case .number(let d) = self, d.rounded() == d, abs(d) < 9e15 else { return nil }
         return Int(d)
@@ -42,11 +56,15 @@ public indirect enum JSONValue: Sendable {
     }
 }
 
+/// Why ``JSONParser`` rejected its input, and where.
 public struct JSONParseError: Error {
+    /// The byte offset in the input where parsing stopped.
     public let offset: Int
+    /// What was wrong there (`expected ':'`, `unterminated string`, ...).
     public let message: String
 }
 
+/// Parses UTF-8 JSON bytes into a ``JSONValue``; see ``parse(_:)``.
 public struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var i = 0

@@ -8,9 +8,18 @@ import Foundation
 /// in `Tokenizer+JSON.swift`, `Tokenizer+GGUF.swift` and `Tokenizer+SentencePieceGGUF.swift`. Immutable after loading, so it can be
 /// shared across threads.
 public final class Tokenizer: Sendable {
+    /// The beginning-of-sequence token's id: tokenizer_config.json's `bos_token`, or GGUF
+    /// `tokenizer.ggml.bos_token_id`; nil when the files name none. Whether encoding adds it is
+    /// up to the post-processor (GGUF: `tokenizer.ggml.add_bos_token`).
     public let bosTokenID: Int?
+    /// The end-of-sequence token's id: tokenizer_config.json's `eos_token`, or GGUF
+    /// `tokenizer.ggml.eos_token_id`; nil when the files name none.
     public let eosTokenID: Int?
+    /// The padding token's id: tokenizer_config.json's `pad_token`, or GGUF
+    /// `tokenizer.ggml.padding_token_id`; nil when the files name none.
     public let padTokenID: Int?
+    /// The unknown token's id: tokenizer_config.json's `unk_token` (else the tokenizer model's own),
+    /// or GGUF `tokenizer.ggml.unknown_token_id`; nil when there is none.
     public let unkTokenID: Int?
     /// The chat template the files carry (GGUF `tokenizer.chat_template`, a folder's
     /// `chat_template.jinja`, or tokenizer_config.json's `chat_template`), as Jinja source.

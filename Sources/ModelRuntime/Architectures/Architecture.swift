@@ -30,7 +30,9 @@ extension ArchitectureFamily {
 public struct ArchitectureDescription: Sendable, Equatable {
     /// The family's name (`llama`, `gemma3`, ...).
     public var family: String
+    /// The model's sizes: layers, hidden width, heads, vocabulary.
     public var config: ModelConfig
+    /// What every block computes; what differs from layer to layer is in `layers`.
     public var block: BlockSpec
     /// One entry per layer.
     public var layers: [LayerSpec]

@@ -1,13 +1,18 @@
 /// What one transformer block of a family computes, as data: the forward pass reads it and has
 /// no family names in it. Each family's file fills one in from its config (see `Architectures/`).
 public struct BlockSpec: Sendable, Equatable {
+    /// The normalization of the block's norms and the final norm (q/k norms use its RMS form).
     public var norm: NormKind
+    /// The ε every norm adds to the mean square (or variance): HF `rms_norm_eps`, GGUF
+    /// `<arch>.attention.layer_norm_rms_epsilon` (GPT-2: `layer_norm_epsilon`, and
+    /// `<arch>.attention.layer_norm_epsilon`).
     public var normEpsilon: Float
     /// Where the norms sit around the two sublayers. Llama: input norms only (pre-norm);
     /// Gemma 2/3: both (sandwich); OLMo 2: output norms only.
     public var normPlacement: NormPlacement
     /// RMSNorm on queries and keys before the rotary embedding.
     public var qkNorm: QKNorm
+    /// How positions enter the model: rotary embeddings (and their pairing) or learned embeddings.
     public var positions: PositionEncoding
     /// Biases on the q, k and v projections (Qwen2, GPT-2, Llama with `attention_bias`).
     public var attentionBias: Bool
@@ -17,12 +22,15 @@ public struct BlockSpec: Sendable, Equatable {
     public var attentionScale: Float
     /// Scores become `c · tanh(s / c)` before masking (Gemma 2).
     public var attentionSoftcap: Float?
+    /// What the MLP computes: gated, plain, or routed experts.
     public var mlp: MLPKind
     /// The token embeddings are multiplied by this (Gemma: √hidden).
     public var embeddingScale: Float?
     /// Logits become `c · tanh(l / c)` (Gemma 2).
     public var finalLogitSoftcap: Float?
 
+    /// A block spec. The defaults are Llama's (pre-norm RMSNorm, rotary pairs `(i, i + d/2)`, no
+    /// biases, gated SiLU MLP); the norm epsilon and the attention scale have none.
     public init(
         norm: NormKind = .rms, normEpsilon: Float, normPlacement: NormPlacement = .preNorm, qkNorm: QKNorm = .none,
         positions: PositionEncoding = .rotary(pairing: .halves), attentionBias: Bool = false, outputBias: Bool = false,
@@ -44,6 +52,7 @@ public struct BlockSpec: Sendable, Equatable {
     }
 }
 
+/// Which normalization a norm applies, given its weight `w` (and bias `b`).
 public enum NormKind: Sendable, Equatable, CustomStringConvertible {
     /// `x / √(mean(x²) + ε) · w`.
     case rms
@@ -61,14 +70,18 @@ public enum NormKind: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Which norms a block has around its two sublayers, attention and MLP.
 public struct NormPlacement: Sendable, Equatable, CustomStringConvertible {
     /// Norm of the residual stream before attention / before the MLP.
     public var attentionInput, mlpInput: Bool
     /// Norm of the sublayer's output before it is added to the residual stream.
     public var attentionOutput, mlpOutput: Bool
 
+    /// Norms before attention and before the MLP only (Llama, GPT-2).
     public static let preNorm = NormPlacement(attentionInput: true, mlpInput: true, attentionOutput: false, mlpOutput: false)
+    /// Norms before and after each sublayer (Gemma 2 and 3).
     public static let sandwich = NormPlacement(attentionInput: true, mlpInput: true, attentionOutput: true, mlpOutput: true)
+    /// Norms of each sublayer's output only, before the residual add (OLMo 2).
     public static let postNorm = NormPlacement(attentionInput: false, mlpInput: false, attentionOutput: true, mlpOutput: true)
 
     public var description: String {
@@ -81,7 +94,9 @@ public struct NormPlacement: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Whether queries and keys are normalized after their projection, before the rotary embedding.
 public enum QKNorm: Sendable, Equatable, CustomStringConvertible {
+    /// No norm of queries and keys.
     case none
     /// One RMSNorm of `head_dim` shared by every head (Qwen3, Gemma 3).
     case perHead
@@ -97,11 +112,13 @@ public enum QKNorm: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// How the model tells positions apart.
 public enum PositionEncoding: Sendable, Equatable, CustomStringConvertible {
     /// Rotary embeddings; each layer's `LayerSpec.rotary` says how (or that this layer has none).
     case rotary(pairing: RotaryPairing)
     /// A learned position embedding added to the token embedding (GPT-2).
     case learned
+    /// No position encoding: only the causal mask orders the tokens.
     case none
 
     public var description: String {
@@ -123,7 +140,9 @@ public enum RotaryPairing: Sendable, Equatable, CustomStringConvertible {
     public var description: String { self == .halves ? "pairs (i, i + d/2)" : "adjacent pairs (2i, 2i + 1)" }
 }
 
+/// The nonlinearity of an MLP; `rawValue` is the name summaries print.
 public enum Activation: String, Sendable, Equatable {
+    /// SiLU, `x · sigmoid(x)` (SwiGLU's activation).
     case silu
     /// GELU, tanh approximation (`gelu_new`, `gelu_pytorch_tanh`).
     case geluTanh = "gelu (tanh)"
@@ -131,12 +150,14 @@ public enum Activation: String, Sendable, Equatable {
     case gelu
 }
 
+/// What a block's MLP computes from the normalized residual stream `x`.
 public enum MLPKind: Sendable, Equatable, CustomStringConvertible {
     /// `down(act(gate(x)) · up(x))`.
     case gated(Activation, bias: Bool)
     /// `down(act(up(x)))` (GPT-2's c_fc / c_proj).
     case plain(Activation, bias: Bool)
-    /// Routed experts, each a gated MLP; every layer's `LayerSpec.mlp` says whether it is routed.
+    /// Routed experts, each a gated MLP; every layer's `LayerSpec.routedExperts` says whether it
+    /// is routed.
     case experts(ExpertRouting)
 
     public var description: String {
@@ -148,12 +169,19 @@ public enum MLPKind: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// A mixture-of-experts MLP: a router's softmax picks `topK` of `count` experts for each token,
+/// and their outputs are summed, weighted by the router's probabilities.
 public struct ExpertRouting: Sendable, Equatable {
+    /// Number of routed experts (HF `num_local_experts` or `num_experts`, GGUF `<arch>.expert_count`).
     public var count: Int
+    /// Experts each token uses (HF `num_experts_per_tok`, GGUF `<arch>.expert_used_count`).
     public var topK: Int
     /// Renormalize the chosen experts' softmax weights to sum to 1.
     public var normalizeTopK: Bool
+    /// The activation of each expert's gated MLP.
     public var activation: Activation
+    /// Inner width of each expert's MLP (HF `moe_intermediate_size`, Mixtral `intermediate_size`;
+    /// GGUF `<arch>.expert_feed_forward_length`).
     public var intermediateSize: Int
 }
 
@@ -167,6 +195,7 @@ public struct LayerSpec: Sendable, Equatable, CustomStringConvertible {
     /// Whether this layer's MLP is the routed experts (when the block has them) or dense.
     public var routedExperts: Bool
 
+    /// A layer spec; by default the layer attends to every earlier key and its MLP is dense.
     public init(window: Int? = nil, rotary: RotarySpec?, routedExperts: Bool = false) {
         self.window = window
         self.rotary = rotary

@@ -4,11 +4,14 @@ import Foundation
 /// `modeling_rope_utils.py` computes it (float32 inverse frequencies, cos/sin times an
 /// attention factor).
 public struct RotarySpec: Sendable, Equatable, CustomStringConvertible {
+    /// The rotary base θ (HF `rope_theta`, GGUF `<arch>.rope.freq_base`).
     public var base: Double
     /// Leading dimensions of each head that rotate (`head_dim · partial_rotary_factor`); the rest pass.
     public var dimensions: Int
+    /// How the frequencies are adjusted for long contexts; `.none` for plain rope.
     public var scaling: RopeScaling
 
+    /// A rotary spec turning the first `dimensions` of each head (an even number) with base `base`.
     public init(base: Double, dimensions: Int, scaling: RopeScaling = .none) {
         self.base = base
         self.dimensions = dimensions
@@ -96,12 +99,16 @@ public struct RotarySpec: Sendable, Equatable, CustomStringConvertible {
 
 /// Rope scaling, by transformers' `rope_type` names.
 public enum RopeScaling: Sendable, Equatable, CustomStringConvertible {
+    /// Plain rope: inverse frequencies `base^(-2i/d)`.
     case none
+    /// Every frequency divided by `factor` (positions interpolated).
     case linear(factor: Double)
     /// NTK-aware: the base grows once the sequence passes `maxPositions`.
     case dynamic(factor: Double, maxPositions: Int)
     /// Llama 3.1's wavelength-banded scaling.
     case llama3(factor: Double, lowFrequencyFactor: Double, highFrequencyFactor: Double, originalMaxPositions: Double)
+    /// YaRN: low frequencies interpolated, high ones kept, a ramp between, and cos/sin multiplied
+    /// by an attention factor.
     case yarn(Yarn)
     /// Phi-3's per-dimension factors, long ones once the sequence passes the original length.
     case longrope(LongRope)
@@ -109,20 +116,45 @@ public enum RopeScaling: Sendable, Equatable, CustomStringConvertible {
     /// (`rope_freqs.weight`).
     case frequencyFactors([Float])
 
+    /// YaRN's parameters, from HF `rope_scaling` / `rope_parameters` or GGUF `<arch>.rope.scaling.*`.
     public struct Yarn: Sendable, Equatable {
+        /// How many times the context is extended: interpolated frequencies are divided by it (HF
+        /// `factor`, GGUF `rope.scaling.factor`).
         public var factor: Double
+        /// The context length the model was pretrained with (HF
+        /// `original_max_position_embeddings`, GGUF `rope.scaling.original_context_length`).
         public var originalMaxPositions: Int
+        /// Bounds of the ramp, in rotations over the original context (HF `beta_fast`,
+        /// `beta_slow`): dimensions turning more than `betaFast` times keep their frequency, those
+        /// turning fewer than `betaSlow` times are interpolated, and the ones between are blended
+        /// linearly.
         public var betaFast: Double = 32, betaSlow: Double = 1
+        /// Multiplies cos and sin (HF `attention_factor`, GGUF `rope.scaling.attn_factor`); nil =
+        /// derived from `factor`: `0.1 · ln(factor) + 1`, or the ratio of the two mscale terms when
+        /// both are set.
         public var attentionFactor: Double?
+        /// HF `mscale` and `mscale_all_dim` (DeepSeek-style configs): when both are set and
+        /// non-zero and no `attentionFactor` is given, the factor is
+        /// `mscale(factor, mscale) / mscale(factor, mscaleAllDimensions)`, where
+        /// `mscale(s, m) = 0.1 · m · ln(s) + 1`.
         public var mscale: Double?, mscaleAllDimensions: Double?
+        /// Round the ramp's bounds out to whole dimensions (HF `truncate`, default true).
         public var truncate = true
     }
 
+    /// Phi-3's longrope parameters, from HF `rope_scaling` or llama.cpp's `rope_factors_*` tensors.
     public struct LongRope: Sendable, Equatable {
+        /// Per-dimension divisors of the frequencies, one per rotating pair: `short_factor` while
+        /// the sequence fits the original context, `long_factor` once it is longer.
         public var shortFactor: [Float], longFactor: [Float]
+        /// The context length the model was pretrained with (HF
+        /// `original_max_position_embeddings`, GGUF `rope.scaling.original_context_length`);
+        /// longer sequences use `longFactor`.
         public var originalMaxPositions: Int
         /// `max_position_embeddings / original_max_position_embeddings` unless the config gives one.
         public var factor: Double
+        /// Multiplies cos and sin (HF `attention_factor`, GGUF `rope.scaling.attn_factor`); nil =
+        /// `√(1 + ln(factor) / ln(originalMaxPositions))`, or 1 when `factor <= 1`.
         public var attentionFactor: Double?
     }
 

@@ -2,22 +2,35 @@
 /// Each family maps roles to names per format; the forward pass asks for roles only.
 public enum TensorRole: Hashable, Sendable {
     // Model-level
+    /// Model-level tensors: token embeddings `[vocabulary][hidden]`, learned position embeddings
+    /// (GPT-2), the final norm's weight and bias (the bias with LayerNorm only), and the LM head
+    /// (absent when the embeddings are tied).
     case tokenEmbedding, positionEmbedding, finalNorm, finalNormBias, output
     /// Rotary frequency divisors written by llama.cpp's converter (Llama 3 scaling as `rope_freqs`;
     /// Phi-3's longrope as `rope_factors_long` / `rope_factors_short`).
     case ropeFrequencyFactors, ropeLongFactors, ropeShortFactors
     // Per layer: attention
+    /// The norm before attention: its weight, and its bias (LayerNorm only).
     case attentionNorm, attentionNormBias
+    /// The q, k and v projections `[heads · head_dim][hidden]` and their biases.
     case query, key, value, queryBias, keyBias, valueBias
+    /// The weights of the q and k norms (see ``QKNorm``).
     case queryNorm, keyNorm
+    /// The attention output projection `[hidden][heads · head_dim]` and its bias.
     case attentionOutput, attentionOutputBias
+    /// The norm of attention's output before the residual add (sandwich and post-norm blocks).
     case attentionPostNorm
     // Per layer: MLP
+    /// The norm before the MLP: its weight, and its bias (LayerNorm only).
     case mlpNorm, mlpNormBias
+    /// The MLP's gate, up and down projections and their biases (a plain MLP has no gate).
     case gate, up, down, gateBias, upBias, downBias
+    /// The norm of the MLP's output before the residual add (sandwich and post-norm blocks).
     case mlpPostNorm
     // Per layer: routed experts (`expert` picks one matrix of a stacked tensor or one named tensor)
+    /// The router `[experts][hidden]` whose softmax picks each token's experts.
     case router
+    /// The gate, up and down projections of expert `e` (0-based).
     case expertGate(Int), expertUp(Int), expertDown(Int)
 
     /// llama.cpp's name (gguf-py's `TENSOR_NAMES`), shared by every GGUF architecture; experts are
@@ -67,6 +80,7 @@ public enum TensorRole: Hashable, Sendable {
 /// stores `[in][out]`), possibly one part of it (rows of a fused tensor, like Phi-3's `qkv_proj`,
 /// or one expert of a stacked 3-D tensor).
 public struct TensorSource: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The tensor's name in the file (GGUF or safetensors).
     public var name: String
     /// Stored `[in][out]`: the pass needs `[out][in]`.
     public var transposed = false
@@ -77,6 +91,7 @@ public struct TensorSource: Hashable, Sendable, ExpressibleByStringLiteral, Cust
     /// One matrix of a stacked `[experts][rows][cols]` tensor.
     public var expert: Int?
 
+    /// A source reading the tensor `name`, whole unless `rows` or `expert` pick a part of it.
     public init(_ name: String, transposed: Bool = false, rows: Range<Int>? = nil, fusedRows: Int? = nil, expert: Int? = nil) {
         self.name = name
         self.transposed = transposed

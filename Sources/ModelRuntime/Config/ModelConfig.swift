@@ -3,23 +3,40 @@
 public struct ModelConfig: Sendable, Equatable, CustomStringConvertible {
     /// The family's name (`llama`, `qwen2`, `gemma3`, ...).
     public var architecture: String
+    /// Number of transformer blocks (HF `num_hidden_layers`, GPT-2 `n_layer`; GGUF `<arch>.block_count`).
     public var layerCount: Int
+    /// Width of the residual stream (HF `hidden_size`, GPT-2 `n_embd`; GGUF `<arch>.embedding_length`).
     public var hiddenSize: Int
+    /// Inner width of the dense MLP (HF `intermediate_size`, GPT-2 `n_inner` or 4 × hidden; GGUF
+    /// `<arch>.feed_forward_length`).
     public var intermediateSize: Int
+    /// Number of query heads (HF `num_attention_heads`, GPT-2 `n_head`; GGUF
+    /// `<arch>.attention.head_count`).
     public var headCount: Int
+    /// Number of key/value heads, which groups of query heads share (HF `num_key_value_heads`, GGUF
+    /// `<arch>.attention.head_count_kv`; equal to `headCount` when absent).
     public var kvHeadCount: Int
+    /// Width of each head (HF `head_dim`, GGUF `<arch>.attention.key_length`; `hiddenSize /
+    /// headCount` when absent).
     public var headDim: Int
+    /// Rows of the token embedding (HF `vocab_size`; GGUF `<arch>.vocab_size`, else the number of
+    /// `tokenizer.ggml.tokens`, else the embedding's size).
     public var vocabularySize: Int
     /// The norms' epsilon (RMSNorm or LayerNorm).
     public var rmsNormEpsilon: Float
     /// The rotary base of the global layers (0 without rotary embeddings).
     public var ropeTheta: Float
+    /// Whether the LM head reuses the token embeddings (HF `tie_word_embeddings`, else the family's
+    /// default; GGUF: the file has no `output.weight`).
     public var tiedEmbeddings: Bool
     /// q, k, v projections carry biases.
     public var attentionBias: Bool
-    /// `max_position_embeddings` / `context_length` (0 when the file does not say).
+    /// `max_position_embeddings` / `context_length` (GPT-2: `n_positions`, 1024 when absent); 0 when
+    /// the file does not say and the family has no default.
     public var maxPositions: Int
 
+    /// A config from its sizes, unchecked (loading a model validates it); `maxPositions` 0 means
+    /// unknown.
     public init(
         architecture: String, layerCount: Int, hiddenSize: Int, intermediateSize: Int, headCount: Int, kvHeadCount: Int,
         headDim: Int, vocabularySize: Int, rmsNormEpsilon: Float, ropeTheta: Float, tiedEmbeddings: Bool,
@@ -71,7 +88,9 @@ public struct ModelConfig: Sendable, Equatable, CustomStringConvertible {
 
 /// A model that cannot be loaded or run: names the file and, where known, the tensor.
 public struct ModelError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The whole message, as `description` shows it.
     public let message: String
+    /// An error with `message` as its text.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }

@@ -13,8 +13,12 @@ public enum FinishReason: String, Sendable, Codable {
 /// A prompt and what the model wrote after it, with the traced layer's attention over every
 /// position the model read (prompt and generated tokens but the last, which was never fed back).
 public struct Generation: Sendable {
+    /// The prompt's token ids, as given.
     public var promptIDs: [Int]
+    /// The ids written after the prompt, in order, ending with the end-of-sequence id when the
+    /// model wrote one.
     public var generatedIDs: [Int]
+    /// Why generation stopped.
     public var finishReason: FinishReason
     /// `[size][size]` rows of the captured layer (aggregated), assembled from the prefill and every
     /// step: row `p` is what position `p` attended to when the model read it. nil without a capture.
@@ -22,7 +26,10 @@ public struct Generation: Sendable {
     /// With a candidate plan: every position's strongest predecessors in the plan's layers, the
     /// last written token included (one more step reads it).
     public var candidates: AttentionCandidates?
+    /// Wall-clock seconds of the prompt's pass.
     public var prefillSeconds: Double
+    /// Wall-clock seconds from the end of the prefill to the end: every later step, with the token
+    /// choices and `onToken` calls.
     public var decodeSeconds: Double
 }
 

@@ -18,6 +18,8 @@ public struct SamplingOptions: Sendable, Equatable {
     /// Seeds the sampler's own generator (`SeededGenerator`).
     public var seed: UInt64
 
+    /// Sampling options; every default is off, so `SamplingOptions()` samples from the plain
+    /// softmax. Values are checked by `validate()` (and by ``Sampler``), not here.
     public init(temperature: Double = 1, topK: Int = 0, topP: Double = 1, minP: Double = 0, repetitionPenalty: Double = 1, seed: UInt64 = 0) {
         self.temperature = temperature
         self.topK = topK
@@ -27,8 +29,10 @@ public struct SamplingOptions: Sendable, Equatable {
         self.seed = seed
     }
 
+    /// Argmax decoding: temperature 0, no repetition penalty.
     public static let greedy = SamplingOptions(temperature: 0)
 
+    /// Whether the next token is the argmax (temperature 0) rather than a draw.
     public var isGreedy: Bool { temperature == 0 }
 
     /// Rejects values transformers would reject, and those that would overflow float32 scores (a
@@ -122,11 +126,15 @@ public enum LogitsStep: Sendable, Equatable {
 /// own `SeededGenerator`, so it does not reproduce torch.multinomial's stream, only its
 /// distribution (which `distribution(logits:previous:)` matches transformers' to 1e-6).
 public struct Sampler: Sendable {
+    /// The options the sampler was made with (validated).
     public let options: SamplingOptions
     /// `options.steps`, computed once.
     public let steps: [LogitsStep]
     private var generator: SeededGenerator
 
+    /// A sampler for `options`, its generator seeded with `options.seed`.
+    ///
+    /// - Throws: ``ModelError`` when an option is out of range (see ``SamplingOptions/validate()``).
     public init(_ options: SamplingOptions) throws(ModelError) {
         try options.validate()
         self.options = options

@@ -6,6 +6,7 @@
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
+    /// A generator whose whole stream is fixed by `seed` (any value, 0 included).
     public init(seed: UInt64) {
         var state = seed
         func splitMix() -> UInt64 {

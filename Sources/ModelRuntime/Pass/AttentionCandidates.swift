@@ -16,11 +16,13 @@ public struct AttentionCandidates: Sendable, Equatable {
     /// The rows are query positions `firstRow..<firstRow + rows` (a pass on a KV cache starts
     /// past the cached positions).
     public let firstRow: Int
+    /// How many query rows are held, per layer and aggregation.
     public let rows: Int
     /// Per row slot (see `slot`): how many entries the row holds.
     public internal(set) var counts: [UInt8]
     /// Per row slot, `cap` entries: key positions and their attention (float32, as computed).
     public internal(set) var positions: [Int32]
+    /// The attention of each entry of `positions`, at the same index.
     public internal(set) var weights: [Float]
     /// Per row slot: the row's attention to its own position (`A[p][p]`, which no candidate list
     /// holds): what paths through the layers (`--across-layers`) need besides the candidates.
@@ -31,9 +33,14 @@ public struct AttentionCandidates: Sendable, Equatable {
     /// one more entry per sink position, so that `cap - sinkPositions.count` entries remain
     /// once the sinks are dropped.
     public internal(set) var sinkPositions: [Int] = []
+    /// Per row slot: the sum of the row's entries at positions other than the sinks (its own
+    /// included), left to right in double precision. Empty without sinks.
     public internal(set) var sinkRests: [Double] = []
+    /// Per row slot: the sinks' share of the row's total attention (0 for an all-zero row). Empty
+    /// without sinks.
     public internal(set) var sinkMasses: [Double] = []
 
+    /// The largest `cap`: a row's count is stored in one byte.
     public static let maximumCap = 255
 
     /// Empty rows (filled by a pass, or by `fill`).
@@ -166,8 +173,12 @@ public struct CandidatePlan: Sendable, Equatable {
     public var layers: [Int]
     /// Entries per row (sink positions included, see `AttentionCandidates.sinkPositions`).
     public var cap: Int
+    /// Attention-sink positions whose sums every row also keeps (see
+    /// ``AttentionCandidates/sinkPositions``); empty = none.
     public var sinkPositions: [Int]
 
+    /// A plan keeping `cap` candidates per row in `layers`, and sink sums when `sinkPositions` is
+    /// not empty.
     public init(layers: [Int], cap: Int, sinkPositions: [Int] = []) {
         self.layers = layers
         self.cap = cap

@@ -6,6 +6,7 @@ public struct PassPlan: Sendable, Equatable {
     public var throughLayer: Int?
     /// Layers whose attention is kept, each with its head aggregation (negative counts from the end).
     public var captures: [Int: HeadAggregation]
+    /// Which positions get logits; `.none` skips the final norm and the LM head.
     public var logits: LogitsRequest
     /// Layers whose rows' strongest predecessors are kept (mean and max), for the explorer page.
     public var candidates: CandidatePlan?
@@ -22,6 +23,8 @@ public struct PassPlan: Sendable, Equatable {
     /// every head of their layer, so the row renormalizes over its other keys.
     public var knockouts: [AttentionKnockout]
 
+    /// A plan; by default it runs every layer from the embeddings, keeps nothing, and computes no
+    /// logits.
     public init(
         throughLayer: Int? = nil, captures: [Int: HeadAggregation] = [:], logits: LogitsRequest = .none,
         candidates: CandidatePlan? = nil, valueNormLayer: Int? = nil, residualLayer: Int? = nil, resume: Residual? = nil,
@@ -47,8 +50,10 @@ public struct PassPlan: Sendable, Equatable {
 public struct Residual: Sendable, Equatable {
     /// Resolved (non-negative) layer index.
     public let layer: Int
+    /// The stream, `[positions][hidden]` row-major, in float32.
     public let values: [Float]
 
+    /// The residual stream `values` entering layer `layer` (already resolved).
     public init(layer: Int, values: [Float]) {
         self.layer = layer
         self.values = values
@@ -58,10 +63,14 @@ public struct Residual: Sendable, Equatable {
 /// One attention edge knocked out: in `layer`, query position `query` does not attend key
 /// position `key` in any head.
 public struct AttentionKnockout: Sendable, Hashable, Codable {
+    /// The layer in which the edge is cut (negative counts from the end).
     public let layer: Int
+    /// The query position, 0-based within the pass's ids.
     public let query: Int
+    /// The key position it may no longer attend to, at most `query`.
     public let key: Int
 
+    /// Cuts the edge from `query` to `key` in every head of `layer`.
     public init(layer: Int, query: Int, key: Int) {
         self.layer = layer
         self.query = query
@@ -69,7 +78,9 @@ public struct AttentionKnockout: Sendable, Hashable, Codable {
     }
 }
 
+/// Which positions a pass computes logits for.
 public enum LogitsRequest: Sendable, Equatable {
+    /// No logits: the pass ends with its last layer, without the final norm and the LM head.
     case none
     /// The last position's logits only (generation: the LM head for one row).
     case lastPosition
@@ -100,15 +111,21 @@ public struct PassResult: Sendable {
 public struct AttentionCapture: Sendable {
     /// Resolved (non-negative) layer index.
     public let layer: Int
+    /// Blocks in `values`: the model's head count when `aggregation` is `.none`, else 1.
     public let heads: Int
     /// Key positions (the sequence so far).
     public let size: Int
+    /// The probabilities, `heads` blocks of `rows × size` floats, row-major; keys past a row's query
+    /// position are 0.
     public let values: [Float]
+    /// How the heads were combined (`.none`: every head kept).
     public let aggregation: HeadAggregation
     /// The position of the first captured query row.
     public let firstRow: Int
+    /// How many query rows each block holds (`size` without a KV cache).
     public let rows: Int
 
+    /// A capture of `values` laid out as described above; `rows` defaults to `size` (every row).
     public init(layer: Int, heads: Int, size: Int, values: [Float], aggregation: HeadAggregation, firstRow: Int = 0, rows: Int? = nil) {
         self.layer = layer
         self.heads = heads

@@ -3,11 +3,15 @@ import GGUF
 /// Tensors of a GGUF file. GGUF lists dimensions innermost first; they are reversed here into
 /// PyTorch order.
 public final class GGUFWeights: WeightStore, @unchecked Sendable {
+    /// The parsed GGUF file the tensors are read from.
     public let file: GGUFFile
+    /// The GGUF file's path.
     public var path: String { file.path }
 
+    /// The tensors of `file`, read in place from its mapping.
     public init(_ file: GGUFFile) { self.file = file }
 
+    /// Whether the file has a tensor with this GGUF name (`blk.0.attn_q.weight`).
     public func contains(_ name: String) -> Bool { file.tensor(named: name) != nil }
 
     public func tensor(_ name: String) throws(ModelError) -> WeightTensor {

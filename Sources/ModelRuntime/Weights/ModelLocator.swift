@@ -4,8 +4,11 @@ import Foundation
 /// safetensors), or a repo id (`Qwen/Qwen2-0.5B`) in the local HuggingFace cache. Never touches
 /// the network.
 public enum ModelLocator {
+    /// What a name resolved to.
     public enum Location: Sendable, Equatable {
+        /// A GGUF file (given directly, or the only `.gguf` file of a folder without config.json).
         case gguf(URL)
+        /// A HuggingFace model folder: config.json and safetensors weights.
         case huggingFaceFolder(URL)
     }
 

@@ -5,6 +5,7 @@ import GGUF
 /// `model.safetensors.index.json`. Each file: u64 header length, a JSON header
 /// `{"name": {"dtype", "shape", "data_offsets": [start, end]}}`, then the data. F32, F16, BF16.
 public final class SafetensorsWeights: WeightStore, @unchecked Sendable {
+    /// The checkpoint's folder.
     public let path: String
     private struct Entry { let file: MappedFile; let dtype: GGUFTensorType; let shape: [Int]; let offset: Int }
     private var entries: [String: Entry] = [:]
@@ -86,6 +87,7 @@ public final class SafetensorsWeights: WeightStore, @unchecked Sendable {
         }
     }
 
+    /// Whether any file of the checkpoint has a tensor called `name`.
     public func contains(_ name: String) -> Bool { entries[name] != nil }
 
     public func tensor(_ name: String) throws(ModelError) -> WeightTensor {

@@ -4,14 +4,18 @@ import GGUF
 /// One weight tensor in place in its (memory-mapped) file, with what is needed to turn it into
 /// float32 on demand. `shape` is in PyTorch order (`[out, in]` for a linear layer).
 public struct WeightTensor: @unchecked Sendable {
+    /// The tensor's name in its file.
     public let name: String
+    /// Sizes in PyTorch order, outermost first.
     public let shape: [Int]
+    /// How the elements are stored (safetensors tensors are F32, F16 or BF16).
     public let type: GGUFTensorType
     let data: UnsafeRawPointer
     /// Keeps the mapping alive while the tensor is in use.
     let owner: AnyObject
     let file: String
 
+    /// The number of elements: the product of `shape`.
     public var elementCount: Int { shape.reduce(1, *) }
     /// Elements per row (the innermost axis).
     public var rowLength: Int { shape.last ?? 1 }
@@ -70,8 +74,10 @@ public struct WeightTensor: @unchecked Sendable {
 
 /// Where an architecture finds its tensors: a GGUF file or a safetensors checkpoint.
 public protocol WeightStore: AnyObject, Sendable {
+    /// The file or folder the tensors come from, named in errors.
     var path: String { get }
     /// The tensor called `name`, or an error naming the file and the missing tensor.
     func tensor(_ name: String) throws(ModelError) -> WeightTensor
+    /// Whether the store has a tensor called `name`.
     func contains(_ name: String) -> Bool
 }

@@ -5,6 +5,9 @@ import Foundation
 /// `generation.json` holds what `rat generate --json` prints; with explorer data, `explore/index.html`
 /// explores the whole text. Plain links between local files: it works from disk with no network.
 public enum GenerationPage {
+    /// The overview page, `index.html`: the prompt in grey, each written token a link to its
+    /// trace page `tokens/N/index.html`, and a link to the explorer when there is one. `tokens`
+    /// holds every position's token, decoded alone: the prompt's, then the written ones.
     public static func html(_ generation: GenerationTrace, tokens: [String]) -> String {
         var body = ""
         let promptCount = generation.promptIDs.count

@@ -3,9 +3,12 @@ import Foundation
 /// The Sankey diagram of a trace: one node per position any path visits, one link per distinct
 /// edge, weighted by how much the paths that use it count.
 public struct SankeyData: Sendable, Equatable, Codable {
+    /// One node per position on a path (per layer and position through the layers), by position.
     public var nodes: [SankeyNode]
+    /// One link per distinct edge of the paths, in order of first appearance.
     public var links: [SankeyLink]
 
+    /// A diagram from its nodes and links, stored as given.
     public init(nodes: [SankeyNode], links: [SankeyLink]) {
         self.nodes = nodes
         self.links = links
@@ -61,13 +64,19 @@ public struct SankeyData: Sendable, Equatable, Codable {
     }
 }
 
+/// A node of the Sankey diagram: a position that a path visits, in one layer.
 public struct SankeyNode: Sendable, Equatable, Codable {
+    /// `L{layer}_P{position}`, the name links refer to it by.
     public var id: String
     /// The token at this position.
     public var name: String
+    /// The token position.
     public var position: Int
+    /// The traced layer; through the layers, l for node (l, p): position p's residual stream
+    /// entering layer l.
     public var layer: Int
 
+    /// A node from its fields, stored as given.
     public init(id: String, name: String, position: Int, layer: Int) {
         self.id = id
         self.name = name
@@ -76,15 +85,19 @@ public struct SankeyNode: Sendable, Equatable, Codable {
     }
 }
 
+/// A link of the Sankey diagram: one edge that paths use, and which paths use it.
 public struct SankeyLink: Sendable, Equatable, Codable {
     /// Node id of the earlier position.
     public var source: String
     /// Node id of the later position.
     public var target: String
+    /// The edge's attention times each using path's weight (the softmax of the paths' normalized
+    /// scores), summed over those paths: the ribbon's thickness.
     public var value: Double
     /// Indices of the paths that use this edge, ascending.
     public var beamIndices: [Int]
 
+    /// A link from its fields, stored as given.
     public init(source: String, target: String, value: Double, beamIndices: [Int]) {
         self.source = source
         self.target = target

@@ -6,12 +6,19 @@
 /// proportional to its larger of incoming and outgoing flow; columns are packed with 20 px padding,
 /// then relaxed a few times towards the nodes they link to; ribbons stack inside each node.
 public struct SankeyLayout: Sendable, Equatable, Codable {
+    /// Where one node is drawn: its rectangle in pixels, and its column.
     public struct Box: Sendable, Equatable, Codable {
+        /// Left, right, top and bottom edges, in pixels (y grows downwards).
         public var x0, x1, y0, y1: Double
+        /// The length of the longest chain of links that reaches the node (0 without incoming
+        /// links).
         public var column: Int
+        /// The node's vertical middle, in pixels.
         public var centerY: Double { (y0 + y1) / 2 }
     }
 
+    /// Where one link is drawn: a band from its source node's right edge to its target node's
+    /// left edge.
     public struct Ribbon: Sendable, Equatable, Codable {
         /// Right edge of the source node and left edge of the target node.
         public var x0, x1: Double
@@ -21,20 +28,25 @@ public struct SankeyLayout: Sendable, Equatable, Codable {
         public var width: Double
     }
 
+    /// The drawing's width, in pixels.
     public var width: Double
+    /// The drawing's height, in pixels (at least 420).
     public var height: Double
     /// In the order of `SankeyData.nodes`.
     public var nodes: [Box]
     /// In the order of `SankeyData.links`.
     public var links: [Ribbon]
 
+    /// Every node's width, in pixels.
     public static let nodeWidth = 20.0
+    /// The vertical gap between the nodes of one column, in pixels.
     public static let nodePadding = 20.0
     /// Space left of the first column and right of the last one (for labels).
     static let margin = (left: 16.0, right: 150.0, top: 16.0, bottom: 16.0)
     /// The reference gives every link at least this value so that it stays visible.
     static let minimumLinkValue = 0.01
 
+    /// Lays out `sankey`'s nodes and links; a link naming an unknown node gets an empty ribbon.
     public init(_ sankey: SankeyData) {
         let n = sankey.nodes.count
         let index = Dictionary(sankey.nodes.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })

@@ -221,6 +221,7 @@ public struct LivePage: Sendable {
     /// The model has a chat template: offer to send the text as a user message.
     public var chat: Bool
 
+    /// The served page's additions, with the chat box when `chat`.
     public init(chat: Bool) { self.chat = chat }
 
     var panel: String {

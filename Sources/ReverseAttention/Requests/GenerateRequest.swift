@@ -11,20 +11,29 @@ public struct GenerateRequest: Sendable {
         "trace_from", "sink", "sink_positions",
     ])
 
+    /// The prompt: a text, token ids, or a conversation for the chat template.
     public var input: TraceInput
+    /// The most tokens to write (`max_new_tokens`).
     public var maxNewTokens = 64
     /// Greedy unless a temperature is given, as `rat generate`.
     public var sampling = SamplingOptions.greedy
     /// Stop once the written text contains one of these (kept in the text).
     public var stops: [String] = []
+    /// Keep writing past end-of-sequence ids: only `maxNewTokens`, a stop string or `onToken` end
+    /// the generation.
     public var ignoreEOS = false
+    /// Which position each written token's paths start from: its predecessor, or the token itself.
     public var traceFrom = TraceOrigin.predecessor
+    /// The traced layer and the path search's options, for every written token.
     public var paths = PathFields()
+    /// What each search does with attention sinks; nil = the attention as it is.
     public var sink: SinkOptions? = nil
     /// Layers kept for one explorer over the prompt and every written token (`rat generate --output`).
     public var explore = ExploreLayers.none
+    /// Candidates the explorer keeps per row; the page explores `top_k` up to it.
     public var exploreCap = ExplorerData.defaultCap
 
+    /// A request for `input` with `rat generate`'s defaults.
     public init(input: TraceInput) { self.input = input }
 
     /// A request from JSON fields; absent ones take `defaults`' values. `max_new_tokens` may be

@@ -3,7 +3,9 @@ import Tokenization
 
 /// A request that cannot be carried out as written: the message names the field and what it takes.
 public struct RequestError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What was wrong, naming the field.
     public let message: String
+    /// An error that tells the client `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
@@ -16,6 +18,7 @@ public struct RequestFields {
     /// The bytes, for the one field read by Foundation (`messages`).
     private let body: [UInt8]
 
+    /// Parses `body`, which must be a JSON object whose fields are all in `allowed`, each once.
     public init(body: [UInt8], allowed: Set<String>) throws(RequestError) {
         let value: JSONValue
         do { value = try JSONParser.parse(body) } catch {
@@ -47,12 +50,16 @@ public struct RequestFields {
         return data
     }
 
+    /// The field's value; nil when it is absent or `null`.
     public func value(_ key: String) -> JSONValue? {
         pairs.first { $0.key == key }.flatMap { $0.value.isNull ? nil : $0.value }
     }
 
+    /// Whether the field is given and not `null`.
     public func has(_ key: String) -> Bool { value(key) != nil }
 
+    /// The field as an integer, `fallback` when absent; an error when it is not a whole number or
+    /// lies outside `range`.
     public func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>? = nil) throws(RequestError) -> Int {
         guard let v = value(key) else { return fallback }
         guard let i = v.int else { throw RequestError("\(key) must be an integer, got \(v.kind)") }
@@ -62,29 +69,36 @@ public struct RequestFields {
         return i
     }
 
+    /// The field as an integer, nil when absent; an error when it is not a whole number or lies
+    /// outside `range`.
     public func optionalInt(_ key: String, in range: ClosedRange<Int>? = nil) throws(RequestError) -> Int? {
         guard has(key) else { return nil }
         return try int(key, default: 0, in: range)
     }
 
+    /// The field as a finite number, `fallback` when absent.
     public func double(_ key: String, default fallback: Double) throws(RequestError) -> Double {
         guard let v = value(key) else { return fallback }
         guard case .number(let d) = v, d.isFinite else { throw RequestError("\(key) must be a finite number, got \(v.kind)") }
         return d
     }
 
+    /// The field as `true` or `false`, `fallback` when absent.
     public func bool(_ key: String, default fallback: Bool) throws(RequestError) -> Bool {
         guard let v = value(key) else { return fallback }
         guard let b = v.bool else { throw RequestError("\(key) must be true or false, got \(v.kind)") }
         return b
     }
 
+    /// The field as a string, nil when absent.
     public func string(_ key: String) throws(RequestError) -> String? {
         guard let v = value(key) else { return nil }
         guard let s = v.string else { throw RequestError("\(key) must be a string, got \(v.kind)") }
         return s
     }
 
+    /// The field as a list of strings: a single string is a list of one, an absent field an
+    /// empty list.
     public func strings(_ key: String) throws(RequestError) -> [String] {
         guard let v = value(key) else { return [] }
         if let s = v.string { return [s] }

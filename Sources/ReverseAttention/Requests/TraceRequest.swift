@@ -5,9 +5,15 @@ import Tokenization
 /// (`--ids`, the mask from the pad token, as the reference's `trace(input_ids)`), a conversation
 /// rendered with the model's chat template, or a text already rendered and tokenized.
 public enum TraceInput: Sendable {
+    /// A text, tokenized with the tokenizer's special tokens (such as BOS) added; mask all ones.
     case text(String)
+    /// Token ids as given; positions holding the pad token are masked out.
     case ids([Int])
+    /// A conversation, rendered with the model's chat template (generation prompt added) and
+    /// tokenized without adding special tokens; mask all ones.
     case messages(Conversation)
+    /// A conversation the caller rendered and tokenized itself (`rat trace --messages`): the ids
+    /// as given, mask all ones, and the text for the metadata.
     case rendered(text: String, ids: [Int])
 
     /// The ids, the text shown in trace.json's metadata, and whether the mask comes from the pad
@@ -33,16 +39,27 @@ public enum TraceInput: Sendable {
 
 /// The traced layer and the path search's options, as trace.json and the CLI name them.
 public struct PathFields: Sendable, Equatable {
+    /// The JSON field names of these options.
     public static let names: Set<String> = [
         "layer", "agg_heads", "top_beam", "top_k", "min_attn", "length_norm", "stop_at_bos", "bos_token_id", "search",
     ]
+    /// The traced layer; negative counts from the end (-1 = the last).
     public var layer = -1
+    /// How the layer's heads are aggregated into one matrix: `mean` or `max`.
     public var aggHeads = HeadAggregation.mean
+    /// How many paths to keep (`top_beam`), and how many predecessors of each position to
+    /// consider (`top_k`).
     public var topBeam = 5, topK = 5
+    /// Attention below this value is never followed.
     public var minAttn = 0.0
+    /// How a path's score is normalized by its length: `none`, `avg_logprob`, `sqrt` or
+    /// `pow:ALPHA`.
     public var lengthNorm = "avg_logprob"
+    /// End a path when it reaches a BOS token.
     public var stopAtBOS = true
+    /// The BOS token's id; nil = the tokenizer's.
     public var bosTokenID: Int? = nil
+    /// Beam search (the reference's) or exact search.
     public var search = SearchMode.beam
 
     /// The reference's defaults.
@@ -56,19 +73,32 @@ public struct TraceRequest: Sendable {
     public static let optionNames = PathFields.names.union([
         "target_pos", "sink", "sink_positions", "weighting", "across_layers", "verify", "verify_baseline", "verify_seed",
     ])
+    /// The fields that carry the input; a request gives exactly one of them.
     public static let inputNames: Set<String> = ["text", "ids", "messages"]
+    /// The explorer's fields, which `/api/trace` takes and `rat batch` lines do not.
     public static let exploreNames: Set<String> = ["explore", "explore_cap"]
 
+    /// The text, token ids or conversation to trace.
     public var input: TraceInput
+    /// The position to trace back from; negative counts from the end (-1 = the last token).
     public var targetPos = -1
+    /// The traced layer and the path search's options.
     public var paths = PathFields()
+    /// What the search does with attention sinks; nil = the attention as it is.
     public var sink: SinkOptions? = nil
+    /// What the paths are searched over: attention, or value-weighted attention.
     public var weighting = AttentionWeighting.attention
+    /// Search paths through layers `0...layer` (see ``LayeredGraph``) instead of within the layer.
     public var acrossLayers = false
+    /// Knock out each path's edges and measure the prediction's change (``Faithfulness``);
+    /// nil = no check.
     public var verify: VerifyOptions? = nil
+    /// Which layers the page can re-trace without the model.
     public var explore = ExploreLayers.none
+    /// Candidates the explorer keeps per row; the page explores `top_k` up to it.
     public var exploreCap = ExplorerData.defaultCap
 
+    /// A request for `input` with the reference's defaults: the last token, the last layer.
     public init(input: TraceInput) { self.input = input }
 
     /// A request from JSON fields; a field that is absent takes its value from `defaults`
