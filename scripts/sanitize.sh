@@ -23,14 +23,16 @@ for kind in "${kinds[@]}"; do
         *) echo "sanitize: unknown sanitizer '$kind' (address, thread or all)"; exit 2 ;;
     esac
     mkdir -p "$reports"
-    rm -f "$reports/$kind".*
+    rm -f "$reports/$kind".* "$reports/$kind"-*
     # The same options for both: reports to files, a process stops at its first report, and an
     # allocation over 8 GB is a report (the tests' `ulimit -v` cannot coexist with shadow memory).
     common="log_path=$reports/$kind:halt_on_error=1:max_allocation_size_mb=8192:allocator_may_return_null=0"
     echo "sanitize $kind: building and testing (.build/$kind; log .build/sanitize-$kind.log)"
     start=$(date +%s)
     set +e
-    RAT_SANITIZER=$kind RAT_TIMEOUT_SCALE=${RAT_TIMEOUT_SCALE:-8} RAT_REQUIRE_ASSETS=1 \
+    processes=$reports/$kind-processes.txt
+    : >"$processes"
+    RAT_SANITIZER=$kind RAT_SANITIZER_PROCESSES=$processes RAT_TIMEOUT_SCALE=${RAT_TIMEOUT_SCALE:-8} RAT_REQUIRE_ASSETS=1 \
     ASAN_OPTIONS="$common:detect_leaks=1:detect_stack_use_after_return=0" \
     LSAN_OPTIONS="suppressions=$PWD/scripts/sanitize-lsan.supp:print_suppressions=0" \
     TSAN_OPTIONS="$common:suppressions=$PWD/scripts/sanitize-tsan.supp" \
@@ -41,7 +43,11 @@ for kind in "${kinds[@]}"; do
     found=$(ls "$reports/$kind".* 2>/dev/null || true)
     if [ -n "$found" ]; then
         echo "sanitize $kind: $(echo "$found" | wc -l) report(s):"
-        for f in $found; do echo "--- $f"; head -60 "$f"; done
+        for f in $found; do
+            pid=${f##*.}
+            echo "--- $f: $(grep -m1 "^$pid " "$processes" | cut -d' ' -f2- | cut -c1-300 || true)"
+            head -60 "$f"
+        done
         status=1
     fi
     if [ $result -ne 0 ]; then

@@ -5,11 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define RAT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define RAT_CLONES
-#endif
+#include "target_clones.h"
 
 /// e^x for x <= 88 (Cephes expf: x = n ln2 + r, polynomial in r; within 2 ulp). Below -87.3,
 /// float32 exp underflows: 0.

@@ -9,11 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define RAT_QCLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define RAT_QCLONES
-#endif
+#include "target_clones.h"
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 

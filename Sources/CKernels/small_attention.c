@@ -4,11 +4,7 @@
 #include "rat_kernels.h"
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define RAT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define RAT_CLONES
-#endif
+#include "target_clones.h"
 
 typedef float f32x8 __attribute__((vector_size(32)));
 #define LOAD8(p) ({ f32x8 v_; memcpy(&v_, (p), sizeof v_); v_; })

@@ -112,8 +112,12 @@ import Testing
     @Test func recursiveMacroStopsWithAnError() throws {
         let e = try #require(Self.renderError("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"))
         #expect(e.kind == .limit)
-        #expect(e.message.contains("macro calls nested more than"))
+        // Under a sanitizer each call's frame is several times larger, so the render's stack
+        // budget (see `deepRecursionOnASmallThreadStackIsAnError`) runs out before the call count.
+        #expect(e.message.contains("macro calls nested more than") || (Self.sanitized && e.message.contains("nested too deeply")))
     }
+
+    static let sanitized = ProcessInfo.processInfo.environment["RAT_SANITIZER"] != nil
 
     @Test func recursiveLoopStopsWithAnError() throws {
         let source = "{% set x = [[]] %}{% for i in x recursive %}{{ loop(x) }}{% endfor %}"
@@ -158,7 +162,7 @@ import Testing
     @Test func deepRecursionOnASmallThreadStackIsAnError() throws {
         let template = try ChatTemplate(
             source: "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{% else %}x{% endif %}{% endmacro %}{{ f(199) }}")
-        #expect(try template.render([:]).hasSuffix("x"))
+        if !Self.sanitized { #expect(try template.render([:]).hasSuffix("x")) }  // 199 calls fit the 1 MB budget
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: Result<String, TemplateError>?
         let thread = Thread {

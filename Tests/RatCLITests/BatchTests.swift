@@ -105,6 +105,7 @@ import Testing
             process.arguments = ["batch", input.path, "--output", resumed.path, "--model", smolLM2]
             process.standardError = FileHandle.nullDevice
             try process.run()
+            noteSanitizedProcess(process.processIdentifier, process.executableURL!.path, process.arguments ?? [])
             while process.isRunning && recordCount() < target { usleep(2_000) }
             usleep(UInt32.random(in: 0...50_000, using: &generator))
             if process.isRunning {

@@ -225,6 +225,7 @@ import Testing
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice
             try process.run()
+            noteSanitizedProcess(process.processIdentifier, process.executableURL!.path, process.arguments ?? [])
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(target): \(text)")

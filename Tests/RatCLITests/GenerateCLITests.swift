@@ -151,6 +151,7 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        noteSanitizedProcess(process.processIdentifier, process.executableURL!.path, process.arguments ?? [])
         // Wait for the first written text, then interrupt.
         let first = out.fileHandleForReading.availableData
         #expect(!first.isEmpty)

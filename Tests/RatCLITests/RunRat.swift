@@ -50,6 +50,7 @@ func runProgram(
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
     try process.run()
+    noteSanitizedProcess(process.processIdentifier, executable, arguments)
     let deadline = Date().addingTimeInterval(timeout * timeoutScale)
     while process.isRunning && Date() < deadline { usleep(2_000) }
     if process.isRunning {
@@ -62,6 +63,17 @@ func runProgram(
         status: process.terminationStatus, exitedNormally: process.terminationReason == .exit,
         stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
         stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+}
+
+/// Under `make sanitize`, each started process's id and command line go to
+/// `RAT_SANITIZER_PROCESSES`, so that scripts/sanitize.sh can say which command a report came from.
+func noteSanitizedProcess(_ pid: Int32, _ executable: String, _ arguments: [String]) {
+    guard let path = ProcessInfo.processInfo.environment["RAT_SANITIZER_PROCESSES"] else { return }
+    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    guard fd >= 0 else { return }
+    let line = Array("\(pid) \(([executable] + arguments).joined(separator: " "))\n".utf8)
+    _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }  // one append: lines never interleave
+    close(fd)
 }
 
 /// Sanitized builds run several times slower: `RAT_TIMEOUT_SCALE` stretches every deadline.
