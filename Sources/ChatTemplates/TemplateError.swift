@@ -42,6 +42,7 @@ public struct TemplateError: Error, CustomStringConvertible, Sendable, Equatable
         self.column = column
     }
 
+    /// The message with its line and column in the template (or `template raised: …` for `raise_exception`).
     public var description: String {
         if kind == .raised { return "template raised: \(message)" }
         return line > 0 ? "line \(line), column \(column): \(message)" : message

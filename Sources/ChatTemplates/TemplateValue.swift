@@ -23,6 +23,7 @@ public enum TemplateValue: Sendable, Equatable {
     /// A mapping (JSON object), its keys in the order given.
     case object([(key: String, value: TemplateValue)])
 
+    /// Equality as the template language compares values: strings by their Unicode scalars, objects key by key in order.
     public static func == (a: TemplateValue, b: TemplateValue) -> Bool {
         switch (a, b) {
         case (.undefined, .undefined), (.none, .none): return true
@@ -90,15 +91,21 @@ extension TemplateValue {
 extension TemplateValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
+    /// A string, from a literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An integer, from a literal.
     public init(integerLiteral value: Int) { self = .int(value) }
+    /// A float, from a literal.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// A boolean, from a literal.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// A list, from an array literal.
     public init(arrayLiteral elements: TemplateValue...) { self = .array(elements) }
     /// Keeps the literal's key order.
     public init(dictionaryLiteral elements: (String, TemplateValue)...) {
         self = .object(elements.map { (key: $0.0, value: $0.1) })
     }
+    /// `none`, from `nil`.
     public init(nilLiteral: ()) { self = .none }
 }
 

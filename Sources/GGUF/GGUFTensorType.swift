@@ -35,6 +35,7 @@ public enum GGUFTensorType: UInt32, Sendable, CaseIterable, CustomStringConverti
         }
     }
 
+    /// The type's name as ggml writes it (`F32`, `Q4_K`, …).
     public var description: String {
         switch self {
         case .f32: "F32"

@@ -61,5 +61,6 @@ public struct FileFormatError: Error, CustomStringConvertible, Equatable, Sendab
         self.file = file
         self.message = message
     }
+    /// The file and what is wrong with it, on one line.
     public var description: String { "\(file): \(message)" }
 }

@@ -39,6 +39,7 @@ public enum ExploreLayers: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The setting as `--explore` spells it (`none`, `all`, `auto`, or a comma-separated list of layers).
     public var description: String {
         switch self {
         case .none: "none"

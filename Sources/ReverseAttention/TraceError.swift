@@ -5,5 +5,6 @@ public struct TraceError: Error, CustomStringConvertible, Equatable, Sendable {
     public let message: String
     /// An error that tells the user `message`.
     public init(_ message: String) { self.message = message }
+    /// The message, as printed after `Error:`.
     public var description: String { message }
 }

@@ -211,6 +211,7 @@ extension TraceResult: Codable {
         case faithfulness
     }
 
+    /// Reads trace.json: rat's own, or the reference's (whose metadata lacks rat's settings).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let m = try c.decode(Metadata.self, forKey: .metadata)
@@ -228,6 +229,8 @@ extension TraceResult: Codable {
         faithfulness = try c.decodeIfPresent(Faithfulness.self, forKey: .faithfulness)
     }
 
+    /// Writes trace.json: the reference's fields, rat's settings in its metadata, and
+    /// `search_comparison` and `faithfulness` when present.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(

@@ -77,6 +77,7 @@ public struct Conversation: Sendable {
 /// A conversation or chat template that cannot be used: one line, naming where the problem is
 /// (the messages file, or the template's origin and line).
 public struct ChatError: Error, CustomStringConvertible, Sendable {
+    /// The whole one-line message.
     public let description: String
     /// An error whose message is `description`.
     public init(_ description: String) { self.description = description }

@@ -15,5 +15,6 @@ public struct TokenizerError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
+    /// The file and what is wrong with it, on one line.
     public var description: String { "\(file): \(message)" }
 }

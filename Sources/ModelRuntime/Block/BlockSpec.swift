@@ -61,6 +61,7 @@ public enum NormKind: Sendable, Equatable, CustomStringConvertible {
     /// `(x − mean) / √(var + ε) · w + b` (GPT-2).
     case layerNorm
 
+    /// The norm as `rat inspect` names it (`RMSNorm`, `RMSNorm (1 + w)`, `LayerNorm with bias`).
     public var description: String {
         switch self {
         case .rms: "RMSNorm"
@@ -84,6 +85,7 @@ public struct NormPlacement: Sendable, Equatable, CustomStringConvertible {
     /// Norms of each sublayer's output only, before the residual add (OLMo 2).
     public static let postNorm = NormPlacement(attentionInput: false, mlpInput: false, attentionOutput: true, mlpOutput: true)
 
+    /// Where the norms sit, as `rat inspect` names it (`pre-norm`, `sandwich (…)`, or which sublayers' inputs and outputs).
     public var description: String {
         switch self {
         case .preNorm: "pre-norm"
@@ -103,6 +105,7 @@ public enum QKNorm: Sendable, Equatable, CustomStringConvertible {
     /// One RMSNorm over the whole q (and k) projection (OLMo 2).
     case wholeProjection
 
+    /// The query/key norm as `rat inspect` names it (`none`, `RMSNorm per head`, …).
     public var description: String {
         switch self {
         case .none: "none"
@@ -121,6 +124,7 @@ public enum PositionEncoding: Sendable, Equatable, CustomStringConvertible {
     /// No position encoding: only the causal mask orders the tokens.
     case none
 
+    /// The position encoding as `rat inspect` names it (`rotary (…)`, `learned position embeddings`, `none`).
     public var description: String {
         switch self {
         case .rotary(let pairing): "rotary (\(pairing))"
@@ -137,6 +141,7 @@ public enum RotaryPairing: Sendable, Equatable, CustomStringConvertible {
     /// `(2i, 2i + 1)`: llama.cpp permutes Llama's q/k rows so that pairs are adjacent.
     case interleaved
 
+    /// Which dimensions rotate together, as `rat inspect` names it.
     public var description: String { self == .halves ? "pairs (i, i + d/2)" : "adjacent pairs (2i, 2i + 1)" }
 }
 
@@ -160,6 +165,7 @@ public enum MLPKind: Sendable, Equatable, CustomStringConvertible {
     /// is routed.
     case experts(ExpertRouting)
 
+    /// The MLP as `rat inspect` names it (`gated silu`, `gelu with biases`, `8 experts, top 2, gated silu`).
     public var description: String {
         switch self {
         case .gated(let a, let bias): "gated \(a.rawValue)\(bias ? " with biases" : "")"
@@ -202,6 +208,7 @@ public struct LayerSpec: Sendable, Equatable, CustomStringConvertible {
         self.routedExperts = routedExperts
     }
 
+    /// The layer as `rat inspect` lists it: its attention window (or `global`), rotary settings, experts.
     public var description: String {
         var parts = [window.map { "window \($0)" } ?? "global"]
         parts.append(rotary.map(\.description) ?? "no rope")

@@ -18,6 +18,7 @@ public struct RotarySpec: Sendable, Equatable, CustomStringConvertible {
         self.scaling = scaling
     }
 
+    /// The rotary settings as `rat inspect` shows them: base, rotated dimensions, scaling.
     public var description: String {
         "rope θ \(base.formatted()) on \(dimensions) dims\(scaling == .none ? "" : ", \(scaling)")"
     }
@@ -158,6 +159,7 @@ public enum RopeScaling: Sendable, Equatable, CustomStringConvertible {
         public var attentionFactor: Double?
     }
 
+    /// The scaling as `rat inspect` shows it, with its factors.
     public var description: String {
         switch self {
         case .none: "no scaling"

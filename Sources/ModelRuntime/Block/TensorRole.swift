@@ -100,8 +100,10 @@ public struct TensorSource: Hashable, Sendable, ExpressibleByStringLiteral, Cust
         self.expert = expert
     }
 
+    /// A whole tensor named by a string literal (as the architecture tables write them).
     public init(stringLiteral name: String) { self.init(name) }
 
+    /// The tensor's name, with its expert and row range when it is a slice.
     public var description: String {
         var s = name
         if let expert { s += " [expert \(expert)]" }

@@ -57,6 +57,7 @@ public struct ModelConfig: Sendable, Equatable, CustomStringConvertible {
         self.maxPositions = maxPositions
     }
 
+    /// One line of the sizes, as `rat inspect` prints it.
     public var description: String {
         "\(architecture): \(layerCount) layers, hidden \(hiddenSize), \(headCount) heads (\(kvHeadCount) KV) of \(headDim), intermediate \(intermediateSize), vocabulary \(vocabularySize)\(ropeTheta > 0 ? ", rope θ \(ropeTheta)" : ""), eps \(rmsNormEpsilon)\(tiedEmbeddings ? ", tied embeddings" : "")"
     }
@@ -92,6 +93,7 @@ public struct ModelError: Error, CustomStringConvertible, Equatable, Sendable {
     public let message: String
     /// An error with `message` as its text.
     public init(_ message: String) { self.message = message }
+    /// The message, as printed after `Error:`.
     public var description: String { message }
 }
 

@@ -20,6 +20,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
+    /// The next 64 random bits of the xoshiro256** sequence.
     public mutating func next() -> UInt64 {
         let result = (s1 &* 5).rotatedLeft(by: 7) &* 9
         let t = s1 << 17

@@ -14,6 +14,7 @@ public final class GGUFWeights: WeightStore, @unchecked Sendable {
     /// Whether the file has a tensor with this GGUF name (`blk.0.attn_q.weight`).
     public func contains(_ name: String) -> Bool { file.tensor(named: name) != nil }
 
+    /// The tensor called `name` in the GGUF file, read in place; an error names a missing one.
     public func tensor(_ name: String) throws(ModelError) -> WeightTensor {
         guard let info = file.tensor(named: name) else {
             throw ModelError("\(file.path): missing tensor \"\(name)\"")

@@ -90,6 +90,7 @@ public final class SafetensorsWeights: WeightStore, @unchecked Sendable {
     /// Whether any file of the checkpoint has a tensor called `name`.
     public func contains(_ name: String) -> Bool { entries[name] != nil }
 
+    /// The tensor called `name` in whichever shard holds it, read in place; an error names a missing one.
     public func tensor(_ name: String) throws(ModelError) -> WeightTensor {
         guard let e = entries[name] else { throw ModelError("\(path): missing tensor \"\(name)\"") }
         return WeightTensor(name: name, shape: e.shape, type: e.dtype, data: e.file.bytes.baseAddress! + e.offset, owner: e.file, file: e.file.path)

@@ -7,6 +7,7 @@ public struct RequestError: Error, CustomStringConvertible, Equatable, Sendable 
     public let message: String
     /// An error that tells the client `message`.
     public init(_ message: String) { self.message = message }
+    /// The message, as a client or `rat batch` record shows it.
     public var description: String { message }
 }
 

@@ -1,0 +1,207 @@
+import Tokenization
+
+/// One page of the site: a RenderNode drawn as a whole HTML document with the site's style.
+struct PageHTML {
+    let node: RenderNode
+    let site: SiteLayout
+    /// The site's title, shown above every page.
+    let siteTitle: String
+
+    func html() -> String {
+        let content = ContentHTML(references: node.references, page: node.url, site: site)
+        var body = breadcrumbs(content)
+        switch node.kind {
+        case "overview": body += tutorialsOverview(content)
+        case "project": body += tutorial(content)
+        default: body += symbolOrArticle(content)
+        }
+        let home = site.href(from: node.url, to: "/")
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(node.title)) – \(escape(siteTitle))</title>
+        <style>\(siteStyle)</style>
+        </head><body>
+        <header><a href="\(escape(home))">\(escape(siteTitle))</a></header>
+        <main>
+        \(body)
+        </main>
+        </body></html>
+
+        """
+    }
+
+    private func breadcrumbs(_ content: ContentHTML) -> String {
+        let crumbs = node.breadcrumbs.map { id in
+            content.href(id).map { "<a href=\"\(escape($0))\">\(escape(content.title(id)))</a>" } ?? escape(content.title(id))
+        }
+        return crumbs.isEmpty ? "" : "<nav class=\"crumbs\">\(crumbs.joined(separator: " › "))</nav>\n"
+    }
+
+    private func heading(_ content: ContentHTML) -> String {
+        var html = ""
+        if let role = node.roleHeading { html += "<p class=\"role\">\(escape(role))</p>\n" }
+        html += "<h1>\(escape(node.title))</h1>\n"
+        let abstract = content.inline(node.abstract)
+        if !abstract.isEmpty { html += "<p class=\"abstract\">\(abstract)</p>\n" }
+        return html
+    }
+
+    // MARK: Symbols and articles
+
+    private func symbolOrArticle(_ content: ContentHTML) -> String {
+        var html = heading(content)
+        for section in node.primaryContentSections {
+            switch section["kind"]?.string ?? "" {
+            case "declarations":
+                for declaration in section["declarations"]?.array ?? [] {
+                    html += "<pre class=\"declaration\"><code>\(tokens(declaration["tokens"]?.array ?? [], content))</code></pre>\n"
+                }
+            case "parameters":
+                html += "<h2>Parameters</h2>\n<dl class=\"parameters\">"
+                for p in section["parameters"]?.array ?? [] {
+                    html += "<dt><code>\(escape(p["name"]?.string ?? ""))</code></dt><dd>\(content.blocks(p["content"]?.array ?? []))</dd>"
+                }
+                html += "</dl>\n"
+            case "properties":
+                html += "<h2>\(escape(section["title"]?.string ?? "Properties"))</h2>\n<dl class=\"parameters\">"
+                for p in section["items"]?.array ?? [] {
+                    html += "<dt><code>\(escape(p["name"]?.string ?? ""))</code></dt><dd>\(content.blocks(p["content"]?.array ?? []))</dd>"
+                }
+                html += "</dl>\n"
+            default:
+                html += content.blocks(section["content"]?.array ?? [])
+            }
+        }
+        html += linkSections("Topics", node.topicSections, content)
+        html += linkSections("Relationships", node.relationshipsSections, content)
+        html += linkSections("Default Implementations", node.defaultImplementationsSections, content)
+        html += linkSections("See Also", node.seeAlsoSections, content)
+        return html
+    }
+
+    /// Declaration tokens, with the types this archive documents linked.
+    private func tokens(_ items: [JSONValue], _ content: ContentHTML) -> String {
+        items.map { token in
+            let text = escape(token["text"]?.string ?? "")
+            let kind = token["kind"]?.string ?? "text"
+            if kind == "typeIdentifier", let id = token["identifier"]?.string, let target = content.href(id) {
+                return "<a class=\"type\" href=\"\(escape(target))\">\(text)</a>"
+            }
+            return kind == "text" ? text : "<span class=\"\(escape(kind))\">\(text)</span>"
+        }.joined()
+    }
+
+    private func linkSections(_ title: String, _ sections: [JSONValue], _ content: ContentHTML) -> String {
+        guard !sections.isEmpty else { return "" }
+        var html = "<h2>\(title)</h2>\n"
+        for section in sections {
+            if let name = section["title"]?.string {
+                let anchor = section["anchor"]?.string.map { " id=\"\(escape($0))\"" } ?? ""
+                html += "<h3\(anchor)>\(escape(name))</h3>\n"
+            }
+            if let abstract = section["abstract"]?.array { html += "<p>\(content.inline(abstract))</p>\n" }
+            if let discussion = section["discussion"]?["content"]?.array { html += content.blocks(discussion) }
+            html += content.linkList(section["identifiers"]?.array?.compactMap(\.string) ?? [])
+        }
+        return html
+    }
+
+    // MARK: Tutorials
+
+    /// The tutorials' table of contents: chapters, each with its tutorials.
+    private func tutorialsOverview(_ content: ContentHTML) -> String {
+        var html = ""
+        for section in node.sections {
+            switch section["kind"]?.string ?? "" {
+            case "hero":
+                html += "<h1>\(escape(section["title"]?.string ?? node.title))</h1>\n"
+                html += content.blocks(section["content"]?.array ?? [])
+            case "volume":
+                for chapter in section["chapters"]?.array ?? [] {
+                    html += "<h2>\(escape(chapter["name"]?.string ?? ""))</h2>\n"
+                    html += content.blocks(chapter["content"]?.array ?? [])
+                    html += content.linkList(chapter["tutorials"]?.array?.compactMap(\.string) ?? [])
+                }
+            case "resources":
+                html += content.blocks(section["content"]?.array ?? [])
+            default:
+                html += content.blocks(section["content"]?.array ?? [])
+            }
+        }
+        return html
+    }
+
+    /// A tutorial: its introduction, then each section's steps with the code each step shows.
+    private func tutorial(_ content: ContentHTML) -> String {
+        var html = ""
+        for section in node.sections {
+            switch section["kind"]?.string ?? "" {
+            case "hero":
+                html += "<p class=\"role\">\(escape(section["chapter"]?.string ?? "Tutorial"))</p>\n"
+                html += "<h1>\(escape(section["title"]?.string ?? node.title))</h1>\n"
+                html += content.blocks(section["content"]?.array ?? [])
+            case "tasks":
+                for (number, task) in (section["tasks"]?.array ?? []).enumerated() {
+                    let anchor = task["anchor"]?.string.map { " id=\"\(escape($0))\"" } ?? ""
+                    html += "<section class=\"task\"><h2\(anchor)>Section \(number + 1): \(escape(task["title"]?.string ?? ""))</h2>\n"
+                    for part in task["contentSection"]?.array ?? [] {
+                        html += content.blocks(part["content"]?.array ?? [])
+                    }
+                    html += steps(task["stepsSection"]?.array ?? [], content)
+                    html += "</section>\n"
+                }
+            case "assessments":
+                html += assessments(section, content)
+            case "callToAction":
+                html += "<h2>\(escape(section["title"]?.string ?? "Next"))</h2>\n"
+                html += "<p>\(content.inline(section["abstract"]?.array ?? []))</p>\n"
+                if let action = section["action"]?["identifier"]?.string {
+                    html += content.linkList([action])
+                }
+            default:
+                html += content.blocks(section["content"]?.array ?? [])
+            }
+        }
+        return html
+    }
+
+    private func steps(_ items: [JSONValue], _ content: ContentHTML) -> String {
+        var html = "", number = 0
+        for item in items {
+            guard item["type"]?.string == "step" else {
+                html += content.block(item)
+                continue
+            }
+            number += 1
+            html += "<div class=\"step\"><p class=\"step-number\">Step \(number)</p>\n"
+            html += content.blocks(item["content"]?.array ?? [])
+            html += content.blocks(item["caption"]?.array ?? [])
+            if let code = item["code"]?.string, let file = node.references[code] {
+                let lines = file["content"]?.array?.compactMap(\.string) ?? []
+                let name = file["fileName"]?.string ?? ""
+                html += "<p class=\"file-name\">\(escape(name))</p><pre class=\"code\"><code>\(escape(lines.joined(separator: "\n")))</code></pre>\n"
+            }
+            html += "</div>\n"
+        }
+        return html
+    }
+
+    private func assessments(_ section: JSONValue, _ content: ContentHTML) -> String {
+        var html = "<h2>Check your understanding</h2>\n"
+        for (n, question) in (section["assessments"]?.array ?? []).enumerated() {
+            html += "<div class=\"question\"><p class=\"step-number\">Question \(n + 1)</p>\(content.blocks(question["title"]?.array ?? []))"
+            html += content.blocks(question["content"]?.array ?? [])
+            html += "<ul class=\"choices\">"
+            for choice in question["choices"]?.array ?? [] {
+                let correct = choice["isCorrect"]?.bool == true
+                html += "<li><details><summary>\(content.blocks(choice["content"]?.array ?? []))</summary>"
+                html += "<p class=\"\(correct ? "correct" : "incorrect")\">\(correct ? "Correct." : "Not quite.") "
+                html += "\(content.blocks(choice["justification"]?.array ?? []))</p></details></li>"
+            }
+            html += "</ul></div>\n"
+        }
+        return html
+    }
+}
