@@ -59,6 +59,8 @@ let package = Package(
         .executableTarget(name: "rat-tokenizer-bench", dependencies: ["Tokenization"]),
         // Static HTML from DocC's output (make docs).
         .executableTarget(name: "rat-docs", dependencies: ["Tokenization"]),
+        // The tutorials' code (make docs shows it step by step; TutorialTests runs it).
+        .executableTarget(name: "rat-tutorials", dependencies: ["ReverseAttention"]),
         // Every parser of outside input fed arbitrary bytes: libFuzzer targets when built by
         // scripts/fuzz.sh, a replayer of saved inputs otherwise.
         .executableTarget(name: "rat-fuzz", dependencies: ["ReverseAttention", "ChatTemplates", "GGUF"]),
@@ -69,5 +71,6 @@ let package = Package(
         .testTarget(name: "ReverseAttentionTests", dependencies: ["ReverseAttention"]),
         .testTarget(name: "RatCLITests", dependencies: ["rat"]),
         .testTarget(name: "PageTests", dependencies: ["ReverseAttention", "rat"]),
+        .testTarget(name: "TutorialTests", dependencies: ["rat-tutorials", "rat"]),
     ]
 )

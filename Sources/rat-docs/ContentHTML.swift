@@ -1,3 +1,4 @@
+import Foundation
 import Tokenization
 
 /// Writes DocC's content (block and inline elements of a RenderNode) as HTML, resolving
@@ -7,11 +8,23 @@ struct ContentHTML {
     /// The page being written: links are relative to its file.
     let page: String
     let site: SiteLayout
+    /// The archive the page comes from, which holds its images.
+    let archive: URL
+
+    /// An image reference (a step's media, a chapter's picture) written into the page as a data:
+    /// URL, so that showing it makes no request; empty when the archive lacks the file.
+    func image(_ identifier: String) -> String {
+        guard let reference = references[identifier], let url = reference["variants"]?.array?.first?["url"]?.string,
+              let data = try? Data(contentsOf: archive.appendingPathComponent(url)) else { return "" }
+        let type = url.hasSuffix(".png") ? "image/png" : url.hasSuffix(".svg") ? "image/svg+xml" : "image/jpeg"
+        let alt = escape(reference["alt"]?.string ?? "")
+        return "<img class=\"media\" alt=\"\(alt)\" src=\"data:\(type);base64,\(data.base64EncodedString())\">"
+    }
 
     /// A reference's link target relative to this page, nil for symbols outside the archive
     /// (the standard library's `Sendable`).
     func href(_ identifier: String) -> String? {
-        guard let url = references[identifier]?["url"]?.string else { return nil }
+        guard let url = references[identifier]?["url"]?.string, site.hasPage(url) else { return nil }
         return site.href(from: page, to: url)
     }
 
@@ -131,7 +144,7 @@ struct ContentHTML {
             let title = escape(i["title"]?.string ?? destination)
             return destination.isEmpty ? title : "<a href=\"\(escape(destination))\">\(title)</a>"
         case "image":
-            return ""
+            return image(i["identifier"]?.string ?? "")
         default:
             return inline(i["inlineContent"]?.array ?? [])
         }

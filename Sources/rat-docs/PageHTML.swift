@@ -1,14 +1,17 @@
+import Foundation
 import Tokenization
 
 /// One page of the site: a RenderNode drawn as a whole HTML document with the site's style.
 struct PageHTML {
     let node: RenderNode
     let site: SiteLayout
+    /// The archive the node comes from (its images).
+    let archive: URL
     /// The site's title, shown above every page.
     let siteTitle: String
 
     func html() -> String {
-        let content = ContentHTML(references: node.references, page: node.url, site: site)
+        let content = ContentHTML(references: node.references, page: node.url, site: site, archive: archive)
         var body = breadcrumbs(content)
         switch node.kind {
         case "overview": body += tutorialsOverview(content)
@@ -33,7 +36,8 @@ struct PageHTML {
     }
 
     private func breadcrumbs(_ content: ContentHTML) -> String {
-        let crumbs = node.breadcrumbs.map { id in
+        // DocC lists a tutorials volume as `$volume`, a node with no page.
+        let crumbs = node.breadcrumbs.filter { content.references[$0] != nil }.map { id in
             content.href(id).map { "<a href=\"\(escape($0))\">\(escape(content.title(id)))</a>" } ?? escape(content.title(id))
         }
         return crumbs.isEmpty ? "" : "<nav class=\"crumbs\">\(crumbs.joined(separator: " › "))</nav>\n"
@@ -122,6 +126,7 @@ struct PageHTML {
                 for chapter in section["chapters"]?.array ?? [] {
                     html += "<h2>\(escape(chapter["name"]?.string ?? ""))</h2>\n"
                     html += content.blocks(chapter["content"]?.array ?? [])
+                    if let picture = chapter["image"]?.string { html += content.image(picture) }
                     html += content.linkList(chapter["tutorials"]?.array?.compactMap(\.string) ?? [])
                 }
             case "resources":
@@ -178,6 +183,7 @@ struct PageHTML {
             html += "<div class=\"step\"><p class=\"step-number\">Step \(number)</p>\n"
             html += content.blocks(item["content"]?.array ?? [])
             html += content.blocks(item["caption"]?.array ?? [])
+            if let media = item["media"]?.string { html += content.image(media) }
             if let code = item["code"]?.string, let file = node.references[code] {
                 let lines = file["content"]?.array?.compactMap(\.string) ?? []
                 let name = file["fileName"]?.string ?? ""

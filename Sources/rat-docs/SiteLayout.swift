@@ -2,6 +2,15 @@
 /// is the file `documentation/reverseattention/traceresult.html`, so that the site opens from disk
 /// (a `file://` address names a file, never a folder's index) and every link is relative.
 struct SiteLayout {
+    /// Every page's URL (lowercased DocC path): a reference to anything else (a chapter, a volume,
+    /// a symbol of another module) is shown as text.
+    var pages: Set<String> = []
+
+    /// Whether `url` (fragment ignored) is a page of the site.
+    func hasPage(_ url: String) -> Bool {
+        pages.contains(url.split(separator: "#", maxSplits: 1).first.map { String($0).lowercased() } ?? url)
+    }
+
     /// The file of the page at `url` (a DocC path: `/documentation/…` or `/tutorials/…`, maybe
     /// with a `#fragment`), relative to the site's root.
     func file(_ url: String) -> String {

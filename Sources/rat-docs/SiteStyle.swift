@@ -28,5 +28,6 @@ dl.parameters dt { margin-top: 8px; } dl.parameters dd { margin-left: 24px; }
 .step, .question { border: 1px solid var(--rule); border-radius: 8px; padding: 4px 16px; margin: 16px 0; }
 .step-number { font-weight: 600; color: var(--muted); margin: 8px 0 0; }
 .file-name { font: 13px ui-monospace, Menlo, monospace; color: var(--muted); margin: 12px 0 -8px; }
+img.media { max-width: 100%; border: 1px solid var(--rule); border-radius: 8px; margin: 12px 0; }
 details summary p { display: inline; } .correct { color: #1a7f37; } .incorrect { color: #c9372c; }
 """

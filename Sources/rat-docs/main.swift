@@ -17,7 +17,8 @@ struct DocsSite {
     func build() throws -> Int {
         var written = 0
         var roots: [(title: String, url: String, abstract: String)] = []
-        let layout = SiteLayout()
+        // Every node first, so that links to what is not a page can be told apart.
+        var nodes: [(archive: URL, node: RenderNode)] = []
         for archive in archives {
             let data = archive.appendingPathComponent("data")
             guard let files = FileManager.default.enumerator(at: data, includingPropertiesForKeys: nil) else {
@@ -25,22 +26,24 @@ struct DocsSite {
             }
             for case let file as URL in files where file.pathExtension == "json" {
                 let bytes = try [UInt8](Data(contentsOf: file))
-                let node: RenderNode
                 do {
-                    node = try RenderNode(JSONParser.parse(bytes))
+                    nodes.append((archive, try RenderNode(JSONParser.parse(bytes))))
                 } catch let error as JSONParseError {
                     throw DocsError("\(file.path): byte \(error.offset): \(error.message)")
                 }
-                let page = PageHTML(node: node, site: layout, siteTitle: title).html()
-                let destination = output.appendingPathComponent(layout.file(node.url))
-                try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(page.utf8).write(to: destination)
-                written += 1
-                // A module's root page or the tutorials' table of contents: linked from the index.
-                if node.breadcrumbs.isEmpty {
-                    let content = ContentHTML(references: node.references, page: "/", site: layout)
-                    roots.append((node.title, node.url, content.inline(node.abstract)))
-                }
+            }
+        }
+        let layout = SiteLayout(pages: Set(nodes.map(\.node.url)))
+        for (archive, node) in nodes {
+            let page = PageHTML(node: node, site: layout, archive: archive, siteTitle: title).html()
+            let destination = output.appendingPathComponent(layout.file(node.url))
+            try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(page.utf8).write(to: destination)
+            written += 1
+            // A module's root page or the tutorials' table of contents: linked from the index.
+            if node.breadcrumbs.isEmpty {
+                let content = ContentHTML(references: node.references, page: "/", site: layout, archive: archive)
+                roots.append((node.title, node.url, content.inline(node.abstract)))
             }
         }
         roots.sort { ($0.url.hasPrefix("/tutorials") ? 1 : 0, $0.title) < ($1.url.hasPrefix("/tutorials") ? 1 : 0, $1.title) }

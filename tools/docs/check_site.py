@@ -3,8 +3,8 @@
 
     python3 tools/docs/check_site.py output/docs
 
-1. No page loads anything: no scripts, stylesheets, images, frames or CSS url()s, so opening a page
-   makes no request at all (nothing to fail, offline or not).
+1. No page loads anything: no scripts, stylesheets, frames, CSS url()s, or images other than data:
+   URLs inside the page, so opening a page makes no request at all (nothing to fail, offline or not).
 2. Every relative link names a file of the site (anchors included).
 3. Headless Chromium, with the network cut off (a proxy that does not exist), opens the index, the
    concept article and the API index from file:// and shows what they must show.
@@ -24,7 +24,8 @@ class Page(html.parser.HTMLParser):
         a = dict(attrs)
         if "id" in a:
             self.ids.add(a["id"])
-        if tag in ("script", "img", "iframe", "link", "video", "audio", "source", "object", "embed") or "src" in a:
+        inline_image = tag == "img" and (a.get("src") or "").startswith("data:")  # in the page itself
+        if not inline_image and (tag in ("script", "img", "iframe", "link", "video", "audio", "source", "object", "embed") or "src" in a):
             self.loads.append(tag)
         if tag == "a" and "href" in a:
             self.links.append(a["href"])
