@@ -53,25 +53,26 @@ with open(f"{catalog}/ReverseAttention.md", "a") as f:
 EOF
 
 # The tutorials' code, step by step: Sources/rat-tutorials/NAME.swift marks its steps with
-# `// @step N` … `// @end`; NAME-N.swift shows the lines outside the marks and those of steps 1…N.
+# `// @step N` … `// @end`, the catalogue's Resources/NAME.sh with `# @step N`; NAME-N.swift (.sh)
+# shows the lines outside the marks and those of steps 1…N.
 python3 - Sources/rat-tutorials "$catalogs/ReverseAttention.docc/Resources" <<'EOF'
 import glob, os, re, sys
 source, resources = sys.argv[1], sys.argv[2]
 os.makedirs(resources, exist_ok=True)
-for path in sorted(glob.glob(source + "/*.swift")):
+for path in sorted(glob.glob(source + "/*.swift") + glob.glob(resources + "/*.sh")):
     lines = open(path).read().split("\n")
-    if not any(re.match(r"\s*// @step \d+$", l) for l in lines):
+    if not any(re.match(r"\s*(//|#) @step \d+$", l) for l in lines):
         continue
     tagged, step = [], None
     for line in lines:
-        m = re.match(r"\s*// @(step (\d+)|end)$", line)
+        m = re.match(r"\s*(?://|#) @(step (\d+)|end)$", line)
         if m:
             step = int(m.group(2)) if m.group(2) else None
             continue
         tagged.append((step, line))
-    name = os.path.splitext(os.path.basename(path))[0]
+    name, extension = os.path.splitext(os.path.basename(path))
     for n in range(1, max(s for s, _ in tagged if s) + 1):
-        with open(f"{resources}/{name}-{n}.swift", "w") as f:
+        with open(f"{resources}/{name}-{n}{extension}", "w") as f:
             f.write("\n".join(line for s, line in tagged if s is None or s <= n))
 EOF
 

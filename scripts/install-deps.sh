@@ -10,6 +10,9 @@ command -v python3 >/dev/null || missing+=(python3)
 [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
 # The page's search engine is also checked under node (tools/page/check_engine.js).
 command -v node >/dev/null || missing+=(nodejs)
+# The tutorials' commands (Sources/ReverseAttention/ReverseAttention.docc/Resources/*.sh).
+command -v curl >/dev/null || missing+=(curl)
+command -v jq >/dev/null || missing+=(jq)
 if ((${#missing[@]})); then
     echo "install-deps: installing ${missing[*]}" >&2
     SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo

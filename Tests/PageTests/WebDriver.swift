@@ -41,6 +41,7 @@ final class WebDriver: @unchecked Sendable {
             session = id
         } catch {
             driver.terminate()
+            driver.waitUntilExit()
             throw error
         }
         // And tell the page's network stack it is offline.
@@ -71,6 +72,7 @@ final class WebDriver: @unchecked Sendable {
                 try await Task.sleep(nanoseconds: 100_000_000)
             }
             driver.terminate()
+            driver.waitUntilExit()
         }
         throw Failure(description: "chromedriver did not start")
     }
@@ -84,6 +86,7 @@ final class WebDriver: @unchecked Sendable {
         driver.terminate()
         for _ in 0..<50 where driver.isRunning { usleep(100_000) }
         if driver.isRunning { kill(driver.processIdentifier, SIGKILL) }
+        driver.waitUntilExit()  // reaped: Foundation then lets go of the Process
     }
 
     func open(_ url: URL) async throws {

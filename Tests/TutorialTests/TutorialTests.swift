@@ -15,20 +15,28 @@ import Testing
     static let haveModel = FileManager.default.fileExists(atPath: model) || ProcessInfo.processInfo.environment["RAT_REQUIRE_ASSETS"] == "1"
 
     /// Runs `executable` in `directory`, with the built products first on PATH; stdout, or a failure.
-    func run(_ executable: String, _ arguments: [String], in directory: URL) throws -> String {
+    func run(_ executable: String, _ arguments: [String], in directory: URL, environment extra: [String: String] = [:],
+             timeout: TimeInterval = 300) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = Self.products.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        process.environment = environment
+        process.environment = environment.merging(extra) { $1 }
         let out = directory.appendingPathComponent(".stdout"), err = directory.appendingPathComponent(".stderr")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            Issue.record("\(executable) \(arguments) did not finish within \(timeout) s")
+            kill(-process.processIdentifier, SIGKILL)
+            process.terminate()
+        }
         process.waitUntilExit()
         let stderr = String(decoding: try Data(contentsOf: err), as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(executable) \(arguments): \(stderr)")
@@ -71,5 +79,17 @@ import Testing
         #expect(exists(dir, "pages/index.html") && exists(dir, "pages/generation.json") && exists(dir, "pages/tokens/6/index.html"))
         let cli = try run("/bin/sh", [Self.resources.appendingPathComponent("trace-what-the-model-wrote.sh").path], in: dir)
         #expect(cli == (try expected("trace-what-the-model-wrote-cli-output.txt")))
+    }
+
+    @Test(.enabled(if: haveModel)) func ratServeAPI() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = Int.random(in: 20_000..<60_000)
+        let printed = try run("/bin/sh", [Self.resources.appendingPathComponent("rat-serve-api.sh").path], in: dir,
+                              environment: ["PORT": "\(port)"], timeout: 120)
+        #expect(printed == (try expected("rat-serve-api-output.txt")))
+        // The server said where it listened and stopped on SIGINT.
+        let log = (try? String(contentsOf: dir.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
+        #expect(log.contains("listening on http://127.0.0.1:\(port)") && log.contains("rat serve: stopped"), "\(log)")
     }
 }
