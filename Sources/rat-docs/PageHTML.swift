@@ -19,20 +19,8 @@ struct PageHTML {
         default: body += symbolOrArticle(content)
         }
         let home = site.href(from: node.url, to: "/")
-        return """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(escape(node.title)) – \(escape(siteTitle))</title>
-        <style>\(siteStyle)</style>
-        </head><body>
-        <header><a href="\(escape(home))">\(escape(siteTitle))</a></header>
-        <main>
-        \(body)
-        </main>
-        </body></html>
-
-        """
+        return siteDocument(title: "\(node.title) – \(siteTitle)", header: "<a href=\"\(escape(home))\">\(escape(siteTitle))</a>",
+                            body: body)
     }
 
     private func breadcrumbs(_ content: ContentHTML) -> String {
@@ -63,17 +51,9 @@ struct PageHTML {
                     html += "<pre class=\"declaration\"><code>\(tokens(declaration["tokens"]?.array ?? [], content))</code></pre>\n"
                 }
             case "parameters":
-                html += "<h2>Parameters</h2>\n<dl class=\"parameters\">"
-                for p in section["parameters"]?.array ?? [] {
-                    html += "<dt><code>\(escape(p["name"]?.string ?? ""))</code></dt><dd>\(content.blocks(p["content"]?.array ?? []))</dd>"
-                }
-                html += "</dl>\n"
+                html += namedItems("Parameters", section["parameters"]?.array ?? [], content)
             case "properties":
-                html += "<h2>\(escape(section["title"]?.string ?? "Properties"))</h2>\n<dl class=\"parameters\">"
-                for p in section["items"]?.array ?? [] {
-                    html += "<dt><code>\(escape(p["name"]?.string ?? ""))</code></dt><dd>\(content.blocks(p["content"]?.array ?? []))</dd>"
-                }
-                html += "</dl>\n"
+                html += namedItems(section["title"]?.string ?? "Properties", section["items"]?.array ?? [], content)
             default:
                 html += content.blocks(section["content"]?.array ?? [])
             }
@@ -83,6 +63,13 @@ struct PageHTML {
         html += linkSections("Default Implementations", node.defaultImplementationsSections, content)
         html += linkSections("See Also", node.seeAlsoSections, content)
         return html
+    }
+
+    /// A titled list of named items, each with its content (a function's parameters, a
+    /// dictionary's properties).
+    private func namedItems(_ title: String, _ items: [JSONValue], _ content: ContentHTML) -> String {
+        let entries = items.map { "<dt><code>\(escape($0["name"]?.string ?? ""))</code></dt><dd>\(content.blocks($0["content"]?.array ?? []))</dd>" }
+        return "<h2>\(escape(title))</h2>\n<dl class=\"parameters\">\(entries.joined())</dl>\n"
     }
 
     /// Declaration tokens, with the types this archive documents linked.
@@ -129,8 +116,6 @@ struct PageHTML {
                     if let picture = chapter["image"]?.string { html += content.image(picture) }
                     html += content.linkList(chapter["tutorials"]?.array?.compactMap(\.string) ?? [])
                 }
-            case "resources":
-                html += content.blocks(section["content"]?.array ?? [])
             default:
                 html += content.blocks(section["content"]?.array ?? [])
             }
@@ -184,7 +169,7 @@ struct PageHTML {
             html += content.blocks(item["content"]?.array ?? [])
             html += content.blocks(item["caption"]?.array ?? [])
             if let media = item["media"]?.string { html += content.image(media) }
-            if let code = item["code"]?.string, let file = node.references[code] {
+            if let code = item["code"]?.string, let file = content.references[code] {
                 let lines = file["content"]?.array?.compactMap(\.string) ?? []
                 let name = file["fileName"]?.string ?? ""
                 html += "<p class=\"file-name\">\(escape(name))</p><pre class=\"code\"><code>\(escape(lines.joined(separator: "\n")))</code></pre>\n"

@@ -19,6 +19,9 @@ struct RenderNode {
         } else {
             url = path.lowercased()
         }
+        var references: [String: JSONValue] = [:]
+        for (key, value) in json["references"]?.object ?? [] { references[key] = value }
+        self.references = references
     }
 
     var kind: String { json["kind"]?.string ?? "" }
@@ -33,11 +36,8 @@ struct RenderNode {
     var defaultImplementationsSections: [JSONValue] { json["defaultImplementationsSections"]?.array ?? [] }
     /// Tutorials' sections (hero, tasks, assessments, call to action).
     var sections: [JSONValue] { json["sections"]?.array ?? [] }
-    var references: [String: JSONValue] {
-        var all: [String: JSONValue] = [:]
-        for (key, value) in json["references"]?.object ?? [] { all[key] = value }
-        return all
-    }
+    /// What the page's links and code name, by identifier.
+    let references: [String: JSONValue]
     /// The identifiers of the pages above this one, outermost first.
     var breadcrumbs: [String] { json["hierarchy"]?["paths"]?.array?.first?.array?.compactMap(\.string) ?? [] }
 }

@@ -31,3 +31,21 @@ dl.parameters dt { margin-top: 8px; } dl.parameters dd { margin-left: 24px; }
 img.media { max-width: 100%; border: 1px solid var(--rule); border-radius: 8px; margin: 12px 0; }
 details summary p { display: inline; } .correct { color: #1a7f37; } .incorrect { color: #c9372c; }
 """
+
+/// A whole page of the site: `header` (HTML) above `body`, with the stylesheet inline.
+func siteDocument(title: String, header: String, body: String) -> String {
+    """
+    <!DOCTYPE html>
+    <html lang="en"><head><meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>\(escape(title))</title>
+    <style>\(siteStyle)</style>
+    </head><body>
+    <header>\(header)</header>
+    <main>
+    \(body)
+    </main>
+    </body></html>
+
+    """
+}

@@ -50,19 +50,8 @@ struct DocsSite {
         let items = roots.map {
             "<li><a href=\"\(escape(layout.href(from: "/", to: $0.url)))\">\(escape($0.title))</a><div class=\"abstract\">\($0.abstract)</div></li>"
         }
-        let index = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(escape(title))</title>
-        <style>\(siteStyle)</style>
-        </head><body>
-        <header>\(escape(title))</header>
-        <main><h1>\(escape(title))</h1>
-        <ul class="links">\(items.joined())</ul>
-        </main></body></html>
-
-        """
+        let index = siteDocument(title: title, header: escape(title),
+                                 body: "<h1>\(escape(title))</h1>\n<ul class=\"links\">\(items.joined())</ul>")
         try Data(index.utf8).write(to: output.appendingPathComponent("index.html"))
         return written + 1
     }
