@@ -6,7 +6,7 @@ import ReverseAttention
 func traceWhatTheModelWrote(model: String, output: String) throws {
     // @step 1
     let tracer = try ReverseAttentionTracer(loading: model)
-    let prompt = tracer.tokenizer.encode("The capital of France is")
+    let prompt = tracer.tokenizer.encode("The quick brown fox")
     // @step 2
     let generation = try tracer.generate(promptIDs: prompt, maxNewTokens: 6)
     print("wrote:\(generation.text)")

@@ -12,14 +12,14 @@ curl -s "http://127.0.0.1:$port/api/model" | jq -r '.family, .layers'
 # @step 3
 # A trace: the body takes trace.json's option names; the answer is what rat trace --json prints.
 curl -s "http://127.0.0.1:$port/api/trace" \
-     -d '{"text": "The quick brown fox jumps over the lazy dog.", "layer": 12, "top_beam": 3}' |
+     -d '{"text": "The quick brown fox jumps over the lazy dog.", "layer": 0, "agg_heads": "max"}' |
     jq -r '.paths_text[]'
 
 # @step 4
 # A generation, as server-sent events: one "token" event per written token, then "done".
 curl -sN "http://127.0.0.1:$port/api/generate" \
-     -d '{"text": "The capital of France is", "max_new_tokens": 4}' |
-    grep '^data:' | sed 's/^data: //' | jq -r 'select(.text != null and .index != null) | "\(.index) \(.text | @json)"'
+     -d '{"text": "The quick brown fox", "max_new_tokens": 4}' |
+    grep '^data:' | sed 's/^data: //' | jq -r 'select(.text != null and .index != null) | "\(.index) \(.id) \(.text | @json)"'
 
 # @step 5
 # Ctrl-C stops the server; so does SIGINT.

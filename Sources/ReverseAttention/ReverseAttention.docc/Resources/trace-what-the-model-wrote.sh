@@ -1,1 +1,1 @@
-rat generate --prompt "The capital of France is" --max-new-tokens 6 --show-paths --top-beam 1
+rat generate --prompt "The quick brown fox" --max-new-tokens 6 --show-paths --top-beam 1
