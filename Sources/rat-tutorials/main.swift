@@ -7,6 +7,7 @@ import Foundation
 ///     rat-tutorials TUTORIAL MODEL OUTPUT-FOLDER
 let tutorials: [String: (String, String) throws -> Void] = [
     "trace-a-sentence": traceASentence,
+    "compare-layers": compareLayers,
     "trace-what-the-model-wrote": traceWhatTheModelWrote,
 ]
 let arguments = CommandLine.arguments

@@ -18,6 +18,12 @@ let haveSmolLM2 = FileManager.default.fileExists(atPath: smolLM2) || browserRequ
 
 /// Runs rat; returns stdout, failing the test on a non-zero exit.
 func rat(_ arguments: [String]) throws -> String {
+    try runCommand(ratExecutable.path, arguments)
+}
+
+/// Runs a program (in `directory`, with `environment` added to this process's); returns stdout,
+/// failing the test on a non-zero exit.
+func runCommand(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rat-run-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -25,15 +31,17 @@ func rat(_ arguments: [String]) throws -> String {
     FileManager.default.createFile(atPath: out.path, contents: nil)
     FileManager.default.createFile(atPath: err.path, contents: nil)
     let process = Process()
-    process.executableURL = ratExecutable
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
     try process.run()
     process.waitUntilExit()
     let stderr = String(decoding: try Data(contentsOf: err), as: UTF8.self)
     guard process.terminationStatus == 0 else {
-        throw WebDriver.Failure(description: "rat \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(stderr)")
+        throw WebDriver.Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(stderr)")
     }
     return String(decoding: try Data(contentsOf: out), as: UTF8.self)
 }
@@ -275,6 +283,34 @@ struct ExplorerPageTests {
         }
         await browser.quit()
         try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// The tutorial "Compare layers in the explorer": its commands (the documentation's
+    /// Resources/compare-layers.sh) write a page and print layer 1's paths; in that page, typing 1
+    /// into the Layer field shows exactly those paths, as the tutorial says.
+    @Test(.enabled(if: haveSmolLM2, "needs the SmolLM2 GGUF")) func theCompareLayersTutorialPage() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rat-tutorial-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = repositoryRoot.appendingPathComponent("Sources/ReverseAttention/ReverseAttention.docc/Resources/compare-layers.sh")
+        let path = ratExecutable.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let printed = try runCommand("/bin/sh", [script.path], in: dir, environment: ["PATH": path, "RAT_CACHE": assetCache.path])
+        let layerOne = printed.split(separator: "\n").dropFirst(5).joined(separator: "\n")
+        #expect(layerOne.hasPrefix("Beam 1: "))
+        let browser = try await WebDriver()
+        do {
+            try await load(dir.appendingPathComponent("layers/index.html"), in: browser)
+            try await browser.type("#layer-input", "1" + WebDriver.tab)
+            let shown = try await shown(Selection(target: 9, layer: 1, agg: "mean", topK: 5, topBeam: 5), browser)
+            #expect(shown.paths == layerOne)
+            #expect(shown.view == "#target=9&layer=1&agg=mean&top_k=5&top_beam=5")
+            #expect(try await browser.execute("return document.querySelectorAll('.layer-cell').length") as? Int == 30)
+            #expect(try await browser.consoleErrors() == [])
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
     }
 
     /// 1,024 tokens of SmolLM2, every layer: the page opens, draws, and redraws on clicks. The

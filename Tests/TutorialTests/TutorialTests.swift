@@ -13,6 +13,10 @@ import Testing
         ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/rat")
     static let model = cache.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
     static let haveModel = FileManager.default.fileExists(atPath: model) || ProcessInfo.processInfo.environment["RAT_REQUIRE_ASSETS"] == "1"
+    /// The Python with torch and transformers that `scripts/fetch-assets.sh pytorch` makes.
+    static let pytorchPython = cache.appendingPathComponent("pytorch/bin/python").path
+    static let havePyTorch = haveModel && (FileManager.default.isExecutableFile(atPath: pytorchPython)
+        || ProcessInfo.processInfo.environment["RAT_REQUIRE_ASSETS"] == "1")
 
     /// Runs `executable` in `directory`, with the built products first on PATH; stdout, or a failure.
     func run(_ executable: String, _ arguments: [String], in directory: URL, environment extra: [String: String] = [:],
@@ -112,6 +116,74 @@ import Testing
         #expect(generation?["generated_ids"] as? [Int] == Array(try transformersGreedyIDs().prefix(6)))
         let cli = try tutorialScript("trace-what-the-model-wrote.sh", in: dir)
         #expect(cli == (try expected("trace-what-the-model-wrote-cli-output.txt")))
+    }
+
+    /// transformers' attention of the fox sentence in SmolLM2, heads averaged, from
+    /// Fixtures/runtime (make_attention_fixtures.py): `[layer][query][key]`, keys up to the query.
+    func transformersFoxAttention() throws -> [[[Double]]] {
+        let manifest = try Self.fixture("Fixtures/runtime/smollm2_attention.json")
+        let text = (manifest["texts"] as! [[String: Any]])[1]
+        let n = (text["ids"] as! [Int]).count, layers = text["layers"] as! Int
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("Fixtures/runtime/" + (text["file"] as! String)))
+        let values = data.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }.map { Double(UInt16(littleEndian: $0)) / 65535 }
+        let triangle = n * (n + 1) / 2
+        // Per layer: the mean triangle, then the max one.
+        return (0..<layers).map { layer in
+            var offset = layer * 2 * triangle
+            return (0..<n).map { query in
+                defer { offset += query + 1 }
+                return Array(values[offset...(offset + query)])
+            }
+        }
+    }
+
+    @Test(.enabled(if: haveModel)) func compareLayers() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let printed = try tutorialCode("compare-layers", output: "page", in: dir)
+        #expect(printed == (try expected("compare-layers-output.txt")))
+        #expect(exists(dir, "page/index.html"))
+        let lines = printed.split(separator: "\n").map(String.init)
+        // The last layer's best path is the reference's (its case 0).
+        #expect(lines.contains("layer 29: " + (try referencePaths(case: 0))[0]))
+        // Each "attends most to" line names the strongest predecessor of the final token in
+        // transformers' attention, with its weight.
+        let attention = try transformersFoxAttention()
+        let tokens = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", "."]
+        let strongest = lines.filter { $0.contains("attends most to") }
+        #expect(strongest.count == 7)
+        for line in strongest {
+            let layer = Int(line.split(separator: ":")[0].dropFirst("layer ".count))!
+            let row = attention[layer][9].dropLast()
+            let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
+            let weight = Double(line.split(separator: "(").last!.dropLast())!
+            #expect(line.contains("attends most to \(tokens[best].debugDescription)") && abs(weight - row[best]) < 0.0015,
+                    "\(line): transformers has \(tokens[best].debugDescription) at \(row[best])")
+        }
+        // The command-line section: the last layer's paths (the reference's case 0), then layer 1's.
+        let cli = try tutorialScript("compare-layers.sh", in: dir)
+        #expect(cli == (try expected("compare-layers-cli-output.txt")))
+        let cliLines = cli.split(separator: "\n").map { $0.split(separator: ": ", maxSplits: 1).last.map(String.init) ?? "" }
+        #expect(Array(cliLines.prefix(5)) == (try referencePaths(case: 0)))
+        #expect(lines.contains("layer 1: " + cliLines[5]))
+        #expect(exists(dir, "layers/index.html") && exists(dir, "layers/trace.json"))
+    }
+
+    @Test(.enabled(if: havePyTorch, "needs scripts/fetch-assets.sh pytorch")) func attentionFromPyTorch() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for file in ["attention-from-pytorch.py", "read-trace.py"] {
+            try FileManager.default.copyItem(at: Self.resources.appendingPathComponent(file), to: dir.appendingPathComponent(file))
+        }
+        let models = URL(fileURLWithPath: Self.model).deletingLastPathComponent().path
+        let printed = try tutorialScript("attention-from-pytorch.sh", in: dir,
+                                         environment: ["PYTHON": Self.pytorchPython, "MODELS": models], timeout: 600)
+        #expect(printed == (try expected("attention-from-pytorch-output.txt")))
+        // rat paths over PyTorch's attention finds the reference's paths for this sentence (case 0).
+        let beams = printed.split(separator: "\n").filter { $0.hasPrefix("Beam ") }
+            .map { $0.split(separator: ": ", maxSplits: 1).last.map(String.init) ?? "" }
+        #expect(beams == (try referencePaths(case: 0)))
+        #expect(exists(dir, "traced/index.html") && exists(dir, "attention.npy"))
     }
 
     @Test(.enabled(if: haveModel)) func ratServeAPI() throws {
