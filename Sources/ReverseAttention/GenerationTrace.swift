@@ -81,7 +81,7 @@ extension ReverseAttentionTracer {
         for (i, _) in generation.generatedIDs.enumerated() {
             let ids = promptIDs + generation.generatedIDs.prefix(i + 1)
             let (result, _) = try searchResult(
-                attention: generation.attention!, inputIDs: ids, target: promptIDs.count + i - (origin == .token ? 0 : 1),
+                .matrix(generation.attention!), inputIDs: ids, target: promptIDs.count + i - (origin == .token ? 0 : 1),
                 mask: Array(repeating: true, count: ids.count), topBeam: topBeam, topK: topK, minAttn: minAttn,
                 aggHeads: aggHeads, normalization: normalization, stopAtBOS: stopAtBOS, bosTokenID: bosTokenID,
                 search: search, text: nil, sink: sink)

@@ -72,6 +72,47 @@ public func searchPaths(
     let searched = try options.sink.map { sink throws(TraceError) in try matrix.applyingSinks(sink) } ?? matrix
     let graph = PredecessorGraph(
         matrix: searched, upTo: target, topK: options.topK, minAttention: options.minAttention, mask: options.mask)
+    var result = search(graph, target: target, options: options, mode: mode, warnings: warnings)
+    result.sinkMass = options.sink.map { matrix.sinkMass(row: target, positions: $0.positions) }
+    return result
+}
+
+/// Path search over one layer of a pass's candidates (`AttentionCandidates`: each row's
+/// strongest predecessors, with their sink sums) instead of its whole matrix: the same paths, in
+/// memory linear in the text. `options` describe positions `0..<sequenceLength`, rows the
+/// candidates hold from 0; each row must hold `topK` entries besides the sink positions, and
+/// padding was left out when they were kept.
+func searchPaths(
+    in candidates: AttentionCandidates, layer: Int, aggregation: HeadAggregation, sequenceLength: Int,
+    options: PathSearchOptions, mode: SearchMode
+) throws(TraceError) -> PathSearchResult {
+    let target = try options.validated(sequenceLength: sequenceLength)
+    guard let l = candidates.layers.firstIndex(of: layer), let a = candidates.aggregations.firstIndex(of: aggregation),
+          candidates.firstRow == 0, candidates.rows >= sequenceLength else {
+        throw TraceError("the pass kept no \(aggregation) candidates of layer \(layer) for positions 0..<\(sequenceLength)")
+    }
+    guard candidates.cap >= options.topK + candidates.sinkPositions.count else {
+        throw TraceError("the pass kept \(candidates.cap) candidates per row: too few for top_k \(options.topK)")
+    }
+    if let sink = options.sink, Set(sink.positions.filter { $0 <= target }) != Set(candidates.sinkPositions.filter { $0 <= target }) {
+        throw TraceError("the pass kept sink sums for positions \(candidates.sinkPositions), not \(sink.positions)")
+    }
+    var warnings: [String] = []
+    if options.stopAtBOS && options.bosPositions.isEmpty {
+        warnings.append("stop_at_bos is on but the sequence has no BOS token: paths run until position 0")
+    }
+    let graph = PredecessorGraph(
+        candidates: candidates, layerIndex: l, aggregationIndex: a, upTo: target, topK: options.topK,
+        minAttention: options.minAttention, sink: options.sink)
+    var result = search(graph, target: target, options: options, mode: mode, warnings: warnings)
+    result.sinkMass = options.sink.map { _ in candidates.sinkMasses[candidates.slot(layerIndex: l, aggregationIndex: a, position: target)] }
+    return result
+}
+
+/// Beam search, and with `.exact` the exact search and how beam search compares, over `graph`.
+private func search(
+    _ graph: PredecessorGraph, target: Int, options: PathSearchOptions, mode: SearchMode, warnings: [String]
+) -> PathSearchResult {
     let beam = BeamSearch.run(graph: graph, target: target, options: options)
     var result: PathSearchResult
     switch mode {
@@ -83,6 +124,5 @@ public func searchPaths(
             paths: exact, target: target, mode: mode, comparison: SearchComparison(beam: beam, exact: exact),
             warnings: warnings)
     }
-    result.sinkMass = options.sink.map { matrix.sinkMass(row: target, positions: $0.positions) }
     return result
 }

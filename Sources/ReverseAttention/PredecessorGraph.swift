@@ -47,6 +47,37 @@ struct PredecessorGraph {
     }
 }
 
+extension PredecessorGraph {
+    /// The same graph from a pass's candidates (each row's strongest predecessors, best first)
+    /// instead of the whole matrix, in memory linear in the text: equal to
+    /// `init(matrix: matrix.applyingSinks(sink), …)` when each row holds at least `topK` entries
+    /// besides the sink positions, which `searchPaths(in:layer:aggregation:options:mode:)` checks.
+    init(candidates: AttentionCandidates, layerIndex: Int, aggregationIndex: Int, upTo target: Int, topK: Int,
+         minAttention: Double, sink: SinkOptions?) {
+        let threshold = Float(minAttention)
+        let width = max(1, min(topK, target))
+        let sinks = sink.flatMap { $0.handling == .keep ? nil : $0 }
+        predecessors = (0...target).map { p in
+            let slot = candidates.slot(layerIndex: layerIndex, aggregationIndex: aggregationIndex, position: p)
+            var row = candidates.candidates(layerIndex: layerIndex, aggregationIndex: aggregationIndex, position: p)
+            if let sinks {
+                row.removeAll { sinks.positions.contains($0.position) }
+                // As `AttentionMatrix.applyingSinks`: renormalized entries are rounded to float32,
+                // which can make two of them equal, and equal entries rank by position.
+                let rest = candidates.sinkRests[slot]
+                if sinks.handling == .renorm && rest > 0 {
+                    row = row.map { ($0.position, Float(Double($0.weight) / rest)) }
+                    row.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.position < $1.position) }
+                }
+            }
+            return row.lazy.filter { $0.weight > 0 && $0.weight >= threshold }.prefix(width).map { entry in
+                let attention = Double(entry.weight)
+                return Edge(position: entry.position, attention: attention, logAttention: safeLog(attention))
+            }
+        }
+    }
+}
+
 /// The reference's `safe_log`: log with values below 1e-12 clipped.
 @inlinable
 func safeLog(_ x: Double) -> Double { log(max(x, 1e-12)) }

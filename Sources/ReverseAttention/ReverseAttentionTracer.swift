@@ -99,38 +99,49 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         return (result, warnings)
     }
 
-    /// Paths within one layer: its whole matrix (or value-weighted attention) through the target,
-    /// or, for the explorer, one pass over the text keeping the explored layers' candidates.
+    /// Paths within one layer. Attention weights: one pass keeps each row's strongest
+    /// predecessors in the traced layer (memory linear in the text), over the text through the
+    /// target, or over all of it with the explored layers for the page. Value-weighted attention,
+    /// or a `top_k` beyond what a row can keep: the whole matrix through the target.
     private func traceOneLayer(
         inputIDs: [Int], target: Int, mask: [Bool], layer resolvedLayer: Int, topBeam: Int, topK: Int, minAttn: Double,
         aggHeads: HeadAggregation, normalization: LengthNormalization, stopAtBOS: Bool, bosTokenID: Int?, search: SearchMode,
         text: String?, exploredLayers: [Int], exploreCap: Int, note: String?, sink: SinkOptions?, weighting: AttentionWeighting
     ) throws -> (result: TraceResult, warnings: [String]) {
         let start = Date()
-        let attention: AttentionCapture
+        let searched: SearchedAttention
         var explorer: ExplorerData?
+        let exploring = !exploredLayers.isEmpty
+        // A row keeps at most `maximumCap` entries, sinks included.
+        let rowsFit = topK + Set(sink?.positions ?? [0]).count <= AttentionCandidates.maximumCap
         if weighting == .valueNorm {
-            attention = try model.valueWeightedAttention(ids: inputIDs, layer: resolvedLayer, lastPosition: target, attentionMask: mask)
-        } else if exploredLayers.isEmpty {
-            attention = try model.attention(
-                ids: inputIDs, layer: resolvedLayer, aggregation: aggHeads, lastPosition: target, attentionMask: mask)
+            searched = .matrix(try model.valueWeightedAttention(ids: inputIDs, layer: resolvedLayer, lastPosition: target, attentionMask: mask))
+        } else if !exploring && !rowsFit {
+            searched = .matrix(try model.attention(
+                ids: inputIDs, layer: resolvedLayer, aggregation: aggHeads, lastPosition: target, attentionMask: mask))
         } else {
-            // Every position (the page may pick any target) through the deepest explored layer.
-            let plan = PassPlan(
-                throughLayer: max(resolvedLayer, exploredLayers.last!), captures: [resolvedLayer: aggHeads],
-                candidates: ExplorerData.plan(layers: exploredLayers, cap: max(exploreCap, topK), sinks: sink?.positions, tokens: inputIDs.count))
-            let pass = try model.run(inputIDs, plan: plan, attentionMask: mask)
-            attention = pass.attention[0]
-            let bosID = bosTokenID ?? tokenizer.bosTokenID
-            explorer = ExplorerData(
-                candidates: pass.candidates!, bosPositions: bosID.map { id in inputIDs.indices.filter { inputIDs[$0] == id } } ?? [],
-                tokenIDs: inputIDs, note: note)
+            // Every position (the page may pick any target) through the deepest explored layer,
+            // or the positions through the target.
+            let ids = exploring ? inputIDs : Array(inputIDs.prefix(target + 1))
+            let layers = exploring ? exploredLayers : [resolvedLayer]
+            let plan = ExplorerData.plan(
+                layers: layers, cap: exploring ? max(exploreCap, topK) : topK, sinks: sink?.positions, tokens: ids.count)
+            let pass = try model.run(
+                ids, plan: PassPlan(throughLayer: layers.last!, captures: rowsFit ? [:] : [resolvedLayer: aggHeads], candidates: plan),
+                attentionMask: Array(mask.prefix(ids.count)))
+            searched = rowsFit ? .candidates(pass.candidates!, layer: resolvedLayer) : .matrix(pass.attention[0])
+            if exploring {
+                let bosID = bosTokenID ?? tokenizer.bosTokenID
+                explorer = ExplorerData(
+                    candidates: pass.candidates!, bosPositions: bosID.map { id in inputIDs.indices.filter { inputIDs[$0] == id } } ?? [],
+                    tokenIDs: inputIDs, note: note)
+            }
         }
         let attentionTime = Date().timeIntervalSince(start)
 
         let searchStart = Date()
         var (result, warnings) = try searchResult(
-            attention: attention, inputIDs: inputIDs, target: target, mask: mask, topBeam: topBeam, topK: topK,
+            searched, inputIDs: inputIDs, target: target, mask: mask, topBeam: topBeam, topK: topK,
             minAttn: minAttn, aggHeads: aggHeads, normalization: normalization, stopAtBOS: stopAtBOS,
             bosTokenID: bosTokenID, search: search, text: text, sink: sink)
         result.explorer = explorer
@@ -188,10 +199,23 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         return (result, found.warnings)
     }
 
+    /// What a one-layer search reads: a captured matrix, or a pass's candidates of one layer.
+    enum SearchedAttention {
+        case matrix(AttentionCapture)
+        case candidates(AttentionCandidates, layer: Int)
+
+        var layer: Int {
+            switch self {
+            case .matrix(let capture): capture.layer
+            case .candidates(_, let layer): layer
+            }
+        }
+    }
+
     /// Path search from `target` over rows `0...target` of `attention` (which may hold more), and
     /// the `TraceResult` over the tokens of `inputIDs`.
     func searchResult(
-        attention: AttentionCapture, inputIDs: [Int], target: Int, mask: [Bool], topBeam: Int, topK: Int, minAttn: Double,
+        _ attention: SearchedAttention, inputIDs: [Int], target: Int, mask: [Bool], topBeam: Int, topK: Int, minAttn: Double,
         aggHeads: HeadAggregation, normalization: LengthNormalization, stopAtBOS: Bool, bosTokenID: Int?,
         search: SearchMode, text: String?, sink: SinkOptions? = nil
     ) throws -> (result: TraceResult, warnings: [String]) {
@@ -206,13 +230,19 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
             targetPosition: target, topBeam: topBeam, topK: topK, minAttention: minAttn,
             lengthNormalization: normalization, stopAtBOS: stopAtBOS, bosPositions: bosPositions,
             mask: Array(mask.prefix(size)), sink: sinkHere)
-        // The matrix covers positions 0...target; the paths never go past the target.
-        var values = [Float](repeating: 0, count: size * size)
-        for r in 0..<size {
-            values.replaceSubrange((r * size)..<((r + 1) * size), with: attention.values[(r * attention.size)..<(r * attention.size + size)])
+        let found: PathSearchResult
+        switch attention {
+        case .matrix(let capture):
+            // The matrix covers positions 0...target; the paths never go past the target.
+            var values = [Float](repeating: 0, count: size * size)
+            for r in 0..<size {
+                values.replaceSubrange((r * size)..<((r + 1) * size), with: capture.values[(r * capture.size)..<(r * capture.size + size)])
+            }
+            found = try searchPaths(in: try AttentionMatrix(size: size, values: values), options: options, mode: search)
+        case .candidates(let candidates, let layer):
+            found = try searchPaths(
+                in: candidates, layer: layer, aggregation: aggHeads, sequenceLength: size, options: options, mode: search)
         }
-        let matrix = try AttentionMatrix(size: size, values: values)
-        let found = try searchPaths(in: matrix, options: options, mode: search)
         let tokens = inputIDs.map(tokenizer.tokenString)
         let settings = TraceSettings(aggHeads: aggHeads, model: model.path, text: text)
         // The tokens cover the whole sequence, so seq_len is the text's length, not the matrix's.
