@@ -148,8 +148,11 @@ public final class CausalLanguageModel: @unchecked Sendable {
     /// Runs `plan` on new positions `ids`. With a `cache`, they follow the cached positions, attend
     /// to them, and are appended to the cache (the plan must then run every layer). `attentionMask`
     /// (one entry per id, false = padding) hides padded keys from every query, as transformers does
-    /// with a 2-D attention mask.
-    public func run(_ ids: [Int], plan: PassPlan, cache: KVCache? = nil, attentionMask: [Bool]? = nil) throws(ModelError) -> PassResult {
+    /// with a 2-D attention mask. With a `stream`, the captured layers' attention goes to it block
+    /// by block as the pass computes it (`PassResult.attention` is then empty).
+    public func run(
+        _ ids: [Int], plan: PassPlan, cache: KVCache? = nil, attentionMask: [Bool]? = nil, stream: AttentionStream? = nil
+    ) throws(ModelError) -> PassResult {
         try validate(ids)
         let last = try plan.throughLayer.map(resolveLayer) ?? config.layerCount - 1
         var captures: [Int: HeadAggregation] = [:]
@@ -215,19 +218,35 @@ public final class CausalLanguageModel: @unchecked Sendable {
             throw ModelError("the pass runs layers \(first)...\(last): it cannot keep or change layer \(earliest)")
         }
         let (workers, blockRows, columnWorkers) = ForwardPass.split(rows: ids.count, threads: threads ?? computeThreads)
-        var budgetCaptures = captures
+        // Streamed captures keep one block of rows per worker instead of whole matrices.
+        var budgetCaptures = stream == nil ? captures : [:]
         if let valueNormLayer { budgetCaptures[valueNormLayer] = HeadAggregation.none }
+        let streamedHeads = stream == nil ? 0 : captures.values.map { $0 == .none ? config.headCount : 1 }.max() ?? 0
         // Attention scratch is per worker of either kind (see `ForwardPass.scores`).
         try MemoryBudget(
             config: config, n: ids.count, offset: cache?.count ?? 0, workers: max(workers, columnWorkers),
-            blockRows: blockRows, captures: budgetCaptures, candidates: candidates, logits: plan.logits, cache: cache != nil,
+            blockRows: blockRows, captures: budgetCaptures, streamedHeads: streamedHeads, candidates: candidates,
+            logits: plan.logits, cache: cache != nil,
             intermediate: ForwardPass.intermediateWidth(config, architecture.block),
             weights: floatWeights.bytesForNextPass(storedProducts: valueNormLayer == nil && ids.count <= StoredMatrix.rowsMax)
         ).check(available: MemoryBudget.available())
         let pass = try ForwardPass(model: self, ids: ids, attentionMask: mask, cache: cache, storedProducts: valueNormLayer == nil)
         return try pass.run(
             from: plan.resume, through: last, captures: captures, logits: plan.logits, candidates: candidates, valueNormLayer: valueNormLayer,
-            residualLayer: residualLayer, knockouts: knockouts)
+            residualLayer: residualLayer, knockouts: knockouts, stream: stream)
+    }
+
+    /// Streams the attention of `layers` (negative counts from the end) for `ids` to `stream` as
+    /// one pass computes it, aggregated over the heads as `aggregation` says (`.none`: every
+    /// head): any number of layers and heads in memory linear in the text.
+    public func streamAttention(
+        ids: [Int], layers: [Int], aggregation: HeadAggregation, attentionMask: [Bool]? = nil, to stream: AttentionStream
+    ) throws(ModelError) {
+        var resolved: [Int] = []
+        for layer in layers { resolved.append(try resolveLayer(layer)) }
+        guard let last = resolved.max() else { return }
+        _ = try run(ids, plan: PassPlan(throughLayer: last, captures: Dictionary(resolved.map { ($0, aggregation) }) { a, _ in a }),
+                    attentionMask: attentionMask, stream: stream)
     }
 
     /// The attention probabilities of one layer for `ids`, computing only what that needs:

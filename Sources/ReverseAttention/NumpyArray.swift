@@ -135,8 +135,9 @@ public struct NumpyArray: Sendable, Equatable {
         return (descr, fortranOrder, shape)
     }
 
-    /// The array as `.npy` 1.0 bytes, little-endian float32.
-    public func npyData() -> Data {
+    /// The `.npy` 1.0 header of a little-endian float32 array of `shape`: the data follows it,
+    /// starting on a 64-byte boundary.
+    static func header(shape: [Int]) -> Data {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
         // Pad with spaces so the data starts on a 64-byte boundary; the header ends with '\n'.
@@ -146,6 +147,12 @@ public struct NumpyArray: Sendable, Equatable {
         let length = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
         data.append(contentsOf: Array(header.utf8))
+        return data
+    }
+
+    /// The array as `.npy` 1.0 bytes, little-endian float32.
+    public func npyData() -> Data {
+        var data = Self.header(shape: shape)
         values.withUnsafeBufferPointer { buffer in
             for v in buffer {
                 let bits = v.bitPattern.littleEndian

@@ -6,7 +6,7 @@ import ReverseAttention
 struct AttentionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attention",
-        abstract: "Run a model and save a layer's attention probabilities as .npy (float32).",
+        abstract: "Run a model and save a layer's attention probabilities as .npy (float32), written as they are computed.",
         discussion: """
             Shapes: --agg-heads mean|max gives [seq][seq]; none gives [heads][seq][seq]; \
             --layer all adds a leading [layers] axis. --rollout writes attention rollout instead \
@@ -76,14 +76,22 @@ struct AttentionCommand: ParsableCommand {
             let r = try lm.attentionRollout(ids: tokenIDs, layers: layers)
             let n = tokenIDs.count
             array = NumpyArray(shape: layer == "all" ? [r.count, n, n] : [n, n], values: r.flatMap(\.values))
-        } else if layer == "all" {
-            let all = try lm.allLayerAttention(ids: tokenIDs, aggregation: aggHeads)
-            let first = all[0]
-            let inner = first.heads > 1 ? [first.heads, first.size, first.size] : [first.size, first.size]
-            array = NumpyArray(shape: [all.count] + inner, values: all.flatMap(\.values))
         } else {
-            let a = try lm.attention(ids: tokenIDs, layer: try layerIndex(), aggregation: aggHeads)
-            array = NumpyArray(shape: a.heads > 1 || aggHeads == .none ? [a.heads, a.size, a.size] : [a.size, a.size], values: a.values)
+            // Attention goes to the file as the pass computes it, a block of rows at a time.
+            let layers = layer == "all" ? Array(0..<lm.config.layerCount) : [try lm.resolveLayer(try layerIndex())]
+            let n = tokenIDs.count
+            let shape = (layer == "all" ? [layers.count] : []) + (aggHeads == .none ? [lm.config.headCount] : []) + [n, n]
+            let writer = try NumpyFileWriter(path: output, shape: shape, layers: layers)
+            do {
+                try lm.streamAttention(ids: tokenIDs, layers: layers, aggregation: aggHeads, to: writer)
+                try writer.finish()
+            } catch {
+                // No half-written array is left behind.
+                try? FileManager.default.removeItem(atPath: output)
+                throw error
+            }
+            printError("wrote \(output): shape \(shape)")
+            return
         }
         do {
             try array.npyData().write(to: URL(fileURLWithPath: output))

@@ -246,7 +246,7 @@ import Testing
         let dir = try temporaryDirectory()
         let cases: [([String], String)] = [
             (["attention", "--model", smolLM2, "--ids", ids, "--agg-heads", "none", "--output", dir.appendingPathComponent("a.npy").path],
-             "aggregate the heads (mean or max)"),
+             "trace fewer tokens"),
             (["trace", "--model", smolLM2, "--ids", ids, "--explore", "none", "--output", dir.path], "trace fewer tokens"),
         ]
         for (arguments, remedy) in cases {

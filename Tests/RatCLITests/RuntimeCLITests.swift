@@ -53,6 +53,60 @@ func readNpy(_ path: String) throws -> (shape: [Int], values: [Float]) {
         }
     }
 
+    /// Every layer and head of SmolLM2, streamed to the file: averaged over the heads, each layer
+    /// is transformers' mean attention (Fixtures/runtime, make_attention_fixtures.py).
+    @Test(.enabled(if: haveSmolLM2)) func everyHeadOfEveryLayerMatchesTransformers() throws {
+        let out = try temporaryDirectory().appendingPathComponent("heads.npy").path
+        let run = try runRat(["attention", "--model", smolLM2, "--text", "The quick brown fox jumps over the lazy dog.",
+                              "--layer", "all", "--agg-heads", "none", "--output", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        let (shape, values) = try readNpy(out)
+        #expect(shape == [30, 9, 10, 10])
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: repositoryRoot.appendingPathComponent("Fixtures/runtime/smollm2_attention.json"))) as! [String: Any]
+        let fox = (manifest["texts"] as! [[String: Any]])[1]
+        let fixture = try Data(contentsOf: repositoryRoot.appendingPathComponent("Fixtures/runtime/" + (fox["file"] as! String)))
+        let reference = fixture.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }.map { Double(UInt16(littleEndian: $0)) / 65535 }
+        var worst = 0.0
+        for layer in 0..<30 {
+            var triangle = layer * 2 * 55  // per layer: the mean triangle, then the max one
+            for query in 0..<10 {
+                for key in 0...query {
+                    let mean = (0..<9).map { Double(values[((layer * 9 + $0) * 10 + query) * 10 + key]) }.reduce(0, +) / 9
+                    worst = max(worst, abs(mean - reference[triangle]))
+                    triangle += 1
+                }
+                for key in (query + 1)..<10 { #expect(values[((layer * 9) * 10 + query) * 10 + key] == 0) }
+            }
+        }
+        #expect(worst < 1e-4, "worst difference \(worst)")
+    }
+
+    /// `rat attention` writes rows as the pass computes them: every head of every layer at 1,024
+    /// tokens (1.1 GB) under an address-space limit of 1 GB that holding the array would exceed.
+    @Test(.enabled(if: haveSmolLM2)) func attentionIsWrittenAsItIsComputed() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("all.npy").path
+        let ids = (0..<1024).map { String(($0 * 7919 + 13) % 49152) }.joined(separator: ",")
+        let run = try runRat(["attention", "--model", smolLM2, "--ids", ids, "--layer", "all", "--agg-heads", "none",
+                              "--threads", "1", "--output", out], timeout: 300, addressSpaceLimitMB: 1024)
+        #expect(run.status == 0, "\(run.stderr)")
+        let bytes = (try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+        #expect(bytes == 128 + 30 * 9 * 1024 * 1024 * 4)
+        // Spot checks: the last row of the last layer's last head sums to 1, the first row is [1, 0, …].
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: out))
+        defer { try? handle.close() }
+        func row(_ index: Int) throws -> [Float] {
+            try handle.seek(toOffset: UInt64(128 + index * 1024 * 4))
+            let data = try handle.read(upToCount: 1024 * 4) ?? Data()
+            return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+        let last = try row(30 * 9 * 1024 - 1)
+        #expect(abs(last.reduce(0, +) - 1) < 1e-4)
+        let first = try row((29 * 9 + 8) * 1024)
+        #expect(first[0] == 1 && first.dropFirst().allSatisfy { $0 == 0 })
+    }
+
     @Test func inspectDescribesTheModel() throws {
         let run = try runRat(["inspect", repositoryRoot.appendingPathComponent("Fixtures/runtime/tiny/qwen2_tied_f32").path])
         #expect(run.status == 0, "\(run.stderr)")

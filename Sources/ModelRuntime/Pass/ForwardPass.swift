@@ -162,7 +162,7 @@ final class ForwardPass {
     func run(
         from resume: Residual? = nil, through last: Int, captures: [Int: HeadAggregation], logits: LogitsRequest,
         candidates plan: CandidatePlan? = nil, valueNormLayer: Int? = nil, residualLayer: Int? = nil,
-        knockouts: [Int: [Int: Set<Int>]] = [:]
+        knockouts: [Int: [Int: Set<Int>]] = [:], stream: AttentionStream? = nil
     ) throws(ModelError) -> PassResult {
         var valueNorm: AttentionCapture?
         var residual: Residual?
@@ -184,7 +184,8 @@ final class ForwardPass {
             if storedProducts { try checkFinite(w, q.pointer, count: n * c.headCount * c.headDim) }
             let collecting = collector?.collects(layer) == true ? collector : nil
             if let capture = attention(capture: valueWeighted ? HeadAggregation.none : captures[layer], candidates: collecting, layer: layer,
-                                       knockouts: knockouts[layer] ?? [:], computeOutput: needsOutput) {
+                                       knockouts: knockouts[layer] ?? [:], computeOutput: needsOutput,
+                                       stream: valueWeighted ? nil : stream) {
                 if valueWeighted { valueNorm = valueWeightedAttention(w, layer: layer, heads: capture) } else { kept.append(capture) }
             }
             if needsOutput {
@@ -436,12 +437,17 @@ final class ForwardPass {
     }
 
     /// Stage 2: causal softmax attention, blocks of query rows handed out to free workers (the
-    /// longest first). Returns the captured probabilities when `capture` is set.
+    /// longest first). Returns the captured probabilities when `capture` is set, unless they go
+    /// to `stream` block by block (each worker then keeps only its block's rows).
     private func attention(
-        capture: HeadAggregation?, candidates: CandidateCollector?, layer: Int, knockouts: [Int: Set<Int>], computeOutput: Bool
+        capture: HeadAggregation?, candidates: CandidateCollector?, layer: Int, knockouts: [Int: Set<Int>], computeOutput: Bool,
+        stream: AttentionStream? = nil
     ) -> AttentionCapture? {
+        let capturedHeads = capture == HeadAggregation.none ? c.headCount : 1
+        let stream = capture == nil ? nil : stream
         var kept: [Float] = []
-        if let capture { kept = [Float](repeating: 0, count: (capture == .none ? c.headCount : 1) * n * total) }
+        if capture != nil && stream == nil { kept = [Float](repeating: 0, count: capturedHeads * n * total) }
+        let blockKept = stream == nil ? [] : (0..<scores.count).map { _ in FloatBuffer(capturedHeads * min(n, blockRows) * total) }
         let blocks = stride(from: 0, to: n, by: blockRows).map { $0..<min($0 + blockRows, n) }.reversed() as [Range<Int>]
         // Items are blocks of rows with all their heads; a pass with fewer blocks than threads (a
         // generation step) splits each block's key/value heads instead, unless the layer is
@@ -459,14 +465,14 @@ final class ForwardPass {
                 parallelWorkers(min(threads, items.count)) { worker in
                     while let item = queue.next() {
                         attentionBlock(items[item].rows, kvHeads: items[item].heads, layer: layer, worker: worker, keep: keep,
-                                       capture: capture, kept: keptBase, candidates: candidates, knockouts: knockouts,
-                                       computeOutput: computeOutput)
+                                       capture: capture, kept: stream == nil ? keptBase : blockKept[worker].pointer,
+                                       candidates: candidates, knockouts: knockouts, computeOutput: computeOutput, stream: stream)
                     }
                 }
             }
         }
-        guard let capture else { return nil }
-        return AttentionCapture(layer: layer, heads: capture == .none ? c.headCount : 1, size: total, values: kept,
+        guard let capture, stream == nil else { return nil }
+        return AttentionCapture(layer: layer, heads: capturedHeads, size: total, values: kept,
                                 aggregation: capture, firstRow: offset, rows: n)
     }
 
@@ -474,10 +480,12 @@ final class ForwardPass {
     /// (grouped-query attention) are stacked, so each head group is two large matrix products
     /// instead of several small ones: scores = Q Kᵀ (keys up to the block's last row), scaled,
     /// soft-capped, masked (causal, window, padding), softmaxed in float32 as transformers' eager
-    /// attention does, then out = P V.
+    /// attention does, then out = P V. Captured rows go to `kept`: the whole layer's
+    /// `[heads][n][keys]`, or with a `stream` this block's `[heads][rows][keys]`, then to the stream.
     private func attentionBlock(
         _ block: Range<Int>, kvHeads: Range<Int>, layer: Int, worker: Int, keep: UnsafePointer<UInt8>?, capture: HeadAggregation?,
-        kept: UnsafeMutablePointer<Float>?, candidates: CandidateCollector?, knockouts: [Int: Set<Int>], computeOutput: Bool
+        kept: UnsafeMutablePointer<Float>?, candidates: CandidateCollector?, knockouts: [Int: Set<Int>], computeOutput: Bool,
+        stream: AttentionStream? = nil
     ) {
         let hd = c.headDim, heads = c.headCount, group = c.headCount / c.kvHeadCount
         let qStride = heads * hd, kvStride = c.kvHeadCount * hd
@@ -487,6 +495,10 @@ final class ForwardPass {
         let keyStart = window.map { max(0, offset + r0 - $0 + 1) } ?? 0, width = keys - keyStart
         let keyStore = self.keys(layer), valueStore = values(layer)
         let s = scores[worker].pointer, stacked = groupBlock[worker].pointer
+        // The captured rows' layout: the layer's rows, or this block's alone.
+        let keptRows = stream == nil ? n : rows, keptFirst = stream == nil ? 0 : r0
+        let capturedHeads = capture == HeadAggregation.none ? heads : 1
+        if stream != nil, let kept { kept.update(repeating: 0, count: capturedHeads * rows * total) }
         // Few stacked rows (a generation step): products without BLAS's packing.
         let small = group * rows <= 8
         for kvHead in kvHeads {
@@ -531,10 +543,10 @@ final class ForwardPass {
                     if hi + 1 < width { (row + hi + 1).update(repeating: 0, count: width - hi - 1) }
                     candidates?.add(worker: worker, blockRow: r, head: h, row: row, keyStart: keyStart, last: hi)
                     guard let capture, let kept else { continue }
-                    let local = r0 + r
+                    let local = r0 + r - keptFirst
                     switch capture {
                     case .none:
-                        (kept + (h * n + local) * total + keyStart).update(from: row, count: hi + 1)
+                        (kept + (h * keptRows + local) * total + keyStart).update(from: row, count: hi + 1)
                     case .mean:
                         // Heads are added in order, as torch's mean does.
                         let dst = kept + local * total + keyStart
@@ -571,9 +583,12 @@ final class ForwardPass {
         if capture == .mean, let kept {
             let divisor = Float(heads)
             for local in block {
-                let dst = kept + local * total
+                let dst = kept + (local - keptFirst) * total
                 for j in 0...(offset + local) { dst[j] /= divisor }
             }
+        }
+        if let stream, let kept {
+            stream.write(layer: layer, heads: capturedHeads, rows: (offset + r0)..<(offset + r0 + rows), keys: total, values: kept)
         }
     }
 

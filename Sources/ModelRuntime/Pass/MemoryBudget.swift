@@ -14,14 +14,16 @@ struct MemoryBudget {
     var total: Int { parts.reduce(0) { $0 + $1.bytes } }
 
     /// The pass's buffers for `n` new positions after `offset` cached ones (see `ForwardPass`).
+    /// `streamedHeads`: the heads of a block of captured rows each worker keeps for an
+    /// `AttentionStream` (0: none streamed).
     init(config c: ModelConfig, n: Int, offset: Int, workers: Int, blockRows: Int, captures: [Int: HeadAggregation],
-         candidates: CandidatePlan?, logits: LogitsRequest, cache: Bool, intermediate: Int, weights: Int = 0) {
+         streamedHeads: Int = 0, candidates: CandidatePlan?, logits: LogitsRequest, cache: Bool, intermediate: Int, weights: Int = 0) {
         let f = MemoryLayout<Float>.size, keys = offset + n
         let qWidth = c.headCount * c.headDim, kvWidth = c.kvHeadCount * c.headDim
         let group = c.headCount / max(c.kvHeadCount, 1), rows = min(n, blockRows)
         var activations = n * (2 * c.hiddenSize + 2 * qWidth + 2 * intermediate) * f
         if !cache { activations += 2 * n * kvWidth * f }
-        activations += max(workers, 1) * (group * rows * keys + group * rows * c.headDim) * f
+        activations += max(workers, 1) * (group * rows * keys + group * rows * c.headDim + streamedHeads * rows * keys) * f
         var parts = [Part(what: "activations", bytes: activations, lowerWith: "trace fewer tokens")]
         if weights > 0 {
             parts.append(Part(what: "float32 weights", bytes: weights, lowerWith: "stream the weights (--weights streamed)"))
