@@ -58,9 +58,10 @@ REFERENCE_PYTHON ?= $(firstword $(RAT_REFERENCE_PYTHON) $(wildcard ../refenv/bin
 
 bench: build assets
 	.build/release/rat-bench --sizes 128,512,2048,4096,8192
-	@if [ -n "$(REFERENCE_PYTHON)" ]; then $(REFERENCE_PYTHON) tools/bench/make_qwen2_shaped.py $(QWEN2_SHAPED) >/dev/null; fi
-	@if [ -f $(QWEN2_SHAPED)/model.safetensors ]; then .build/release/rat-bench --model $(QWEN2_SHAPED) --sizes 128,512,2048; \
-	 else echo "bench: no Qwen2-shaped model (needs the reference environment to make it: see README)"; fi
+	.build/release/rat-bench --sizes 32768 --kept-max 8192 --no-reference
+	$(firstword $(REFERENCE_PYTHON) $(HOME)/.cache/rat/pytorch/bin/python) tools/bench/make_qwen2_shaped.py $(QWEN2_SHAPED) >/dev/null
+	.build/release/rat-bench --model $(QWEN2_SHAPED) --sizes 128,512,2048,8192
+	.build/release/rat-bench --model $(QWEN2_SHAPED) --sizes 32768 --kept-max 8192 --no-reference
 	.build/release/rat-bench --model $(HOME)/.cache/rat/models/gemma-3-270m-q4_k_m.gguf --sizes 512,2048
 	.build/release/rat-bench-paths 512 2048 4096
 	.build/release/rat-bench --versus-llamacpp
