@@ -9,7 +9,9 @@ import Glibc
 /// two axes (`[rows][keys]` for one layer's aggregated heads): rows of `layers[i]` go to layer
 /// index `i`, head `h` of a block to head index `h`.
 public final class NumpyFileWriter: AttentionStream, @unchecked Sendable {
+    /// The file being written.
     public let path: String
+    /// The array's shape, as its header states it.
     public let shape: [Int]
     private let layerIndex: [Int: Int]
     private let descriptor: Int32
@@ -45,6 +47,8 @@ public final class NumpyFileWriter: AttentionStream, @unchecked Sendable {
 
     deinit { close(descriptor) }
 
+    /// Writes rows `rows` of `layer` (`heads` blocks of `[rows.count][keys]`) at their place in
+    /// the file; a block that does not fit the shape, or a failed write, is kept for `finish()`.
     public func write(layer: Int, heads: Int, rows: Range<Int>, keys: Int, values: UnsafePointer<Float>) {
         let rowCount = shape[shape.count - 2], keyCount = shape[shape.count - 1]
         // Whether or not the shape names them, the layer and head axes lead, in that order.
