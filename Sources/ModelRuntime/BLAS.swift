@@ -34,13 +34,13 @@ public enum BLAS {
         sgemm(transposeB: true, m: m, n: n, k: k, a, lda ?? k, b, ldb ?? k, beta: accumulate ? 1 : 0, c, ldc ?? n)
     }
 
-    /// `c[m][n] = a[m][k] · b[k][n]`.
+    /// `c[m][n] = a[m][k] · b[k][n] (+ c if accumulate)`.
     @inline(__always)
     static func matmul(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-        m: Int, n: Int, k: Int, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
+        m: Int, n: Int, k: Int, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil, accumulate: Bool = false
     ) {
-        sgemm(transposeB: false, m: m, n: n, k: k, a, lda ?? k, b, ldb ?? n, beta: 0, c, ldc ?? n)
+        sgemm(transposeB: false, m: m, n: n, k: k, a, lda ?? k, b, ldb ?? n, beta: accumulate ? 1 : 0, c, ldc ?? n)
     }
 
     @inline(__always)

@@ -26,6 +26,10 @@ public final class CausalLanguageModel: @unchecked Sendable {
     /// Threads for this model's passes; nil = `setComputeThreads`'s count, else one per core.
     /// Results do not depend on it beyond float rounding.
     public var threads: Int?
+    /// When layers whose probabilities are not kept compute attention a tile of keys at a time
+    /// (see `TiledAttention`); nil = never. Results differ by float rounding only; tests shrink
+    /// the tiles to hold them to transformers on short texts.
+    var attentionTiling: AttentionTiling? = .default
 
     /// How the model was found (for `rat inspect` and progress messages).
     public let origin: String

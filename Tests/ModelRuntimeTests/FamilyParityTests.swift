@@ -1,5 +1,5 @@
 import Foundation
-import ModelRuntime
+@testable import ModelRuntime
 import Testing
 
 /// Every family against transformers (tools/runtime/make_family_models.py): small random-weight
@@ -62,6 +62,22 @@ import Testing
         let model = try CausalLanguageModel(path: Self.folder.appendingPathComponent(name).path, residency: .streamed)
         #expect(model.architecture.family == (m.family == "gemma3_text" ? "gemma3" : m.family))
         try compare(model, m, label: name)
+    }
+
+    /// Tiled attention (see `TiledAttention`) in every family: every block in tiles of 8 keys, so
+    /// that windows, soft-capping, grouped heads and rotary variants cross tile boundaries in the
+    /// layers before the last; the last layer's attention (kept, so whole rows) and the last
+    /// position's logits within 1e-4 of transformers.
+    @Test(arguments: names)
+    func tiledAttentionMatchesTransformers(_ name: String) throws {
+        let m = Self.entry(name), n = Self.manifest.ids.count
+        let model = try CausalLanguageModel(path: Self.folder.appendingPathComponent(name).path, residency: .cached)
+        model.attentionTiling = AttentionTiling(fromKeys: 1, keysPerTile: 8)
+        let result = try model.run(Self.manifest.ids, plan: PassPlan(captures: [m.layers - 1: .mean], logits: .lastPosition))
+        let attention = Self.worst(result.attention[0].values, try Self.golden(m)[m.layers - 1][0..<(n * n)])
+        #expect(attention <= 1e-4, "\(name) last layer: \(attention)")
+        let logits = Self.worst(result.logits, m.logits_last)
+        #expect(logits <= 1e-4, "\(name) logits: \(logits)")
     }
 
     /// GGUF versions of the same weights, named as llama.cpp names them. Two cannot say everything:

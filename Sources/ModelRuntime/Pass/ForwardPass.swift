@@ -54,6 +54,13 @@ final class ForwardPass {
     /// its keys [group · blockRows][keys], and that block's queries, then outputs [group · blockRows][headDim].
     let scores: [FloatBuffer]
     let groupBlock: [FloatBuffer]
+    /// When layers whose probabilities are not kept compute attention a tile of keys at a time
+    /// (see `TiledAttention`); nil = never.
+    let tiling: AttentionTiling?
+    /// Per worker, for tiled attention (passes that reach `tiling.fromKeys` keys): one block's
+    /// outputs being summed [group · blockRows][headDim], and its rows' running maxima and sums.
+    let tileOutput: [FloatBuffer]
+    let tileState: [FloatBuffer]
     /// Per worker: one row's key mask, for rows with knocked-out keys.
     let knockoutMask: [ByteBuffer]
     /// Dequantized weights of the current layer when weights are streamed.
@@ -102,6 +109,10 @@ final class ForwardPass {
         let attentionWorkers = max(workers, columnWorkers)
         scores = (0..<attentionWorkers).map { _ in FloatBuffer(group * rows * keys) }
         groupBlock = (0..<attentionWorkers).map { _ in FloatBuffer(group * rows * headDim) }
+        tiling = model.attentionTiling
+        let tiles = tiling.map { keys >= $0.fromKeys } ?? false
+        tileOutput = tiles ? (0..<attentionWorkers).map { _ in FloatBuffer(group * rows * headDim) } : []
+        tileState = tiles ? (0..<attentionWorkers).map { _ in FloatBuffer(2 * group * rows) } : []
         knockoutMask = (0..<attentionWorkers).map { _ in ByteBuffer(keys) }
         storedProducts = allowStored && n <= StoredMatrix.rowsMax
         let weights = model.floatWeights
@@ -151,8 +162,8 @@ final class ForwardPass {
     }
 
     /// Keys / values of `layer`: the cache's (indexed by absolute position) or the pass's own.
-    private func keys(_ layer: Int) -> UnsafeMutablePointer<Float> { cache?.keys[layer] ?? ownKeys!.pointer }
-    private func values(_ layer: Int) -> UnsafeMutablePointer<Float> { cache?.values[layer] ?? ownValues!.pointer }
+    func keys(_ layer: Int) -> UnsafeMutablePointer<Float> { cache?.keys[layer] ?? ownKeys!.pointer }
+    func values(_ layer: Int) -> UnsafeMutablePointer<Float> { cache?.values[layer] ?? ownValues!.pointer }
 
     // MARK: The pass
 
@@ -501,6 +512,11 @@ final class ForwardPass {
         if stream != nil, let kept { kept.update(repeating: 0, count: capturedHeads * rows * total) }
         // Few stacked rows (a generation step): products without BLAS's packing.
         let small = group * rows <= 8
+        // Long score rows go through cache a tile of keys at a time (see `TiledAttention`).
+        let tiled = tilesAttention(width: width, keepsProbabilities: capture != nil || candidates != nil || !computeOutput,
+                                   masked: keep != nil || !knockouts.isEmpty, small: small)
+        let lastKeys = tiled ? (0..<rows).map { r in Int32(offset + r0 + r) } : []
+        let firstKeys = lastKeys.map { last in Int32(window.map { max(0, Int(last) - $0 + 1) } ?? 0) }
         for kvHead in kvHeads {
             // stacked[(g · rows + r)][hd] = Q[r0 + r, head kvHead · group + g]
             for g in 0..<group {
@@ -509,66 +525,71 @@ final class ForwardPass {
                     (stacked + (g * rows + r) * hd).update(from: q.pointer + (r0 + r) * qStride + head * hd, count: hd)
                 }
             }
-            // scores[group · rows][width] = stacked · K[keyStart..<keys, kvHead]ᵀ (column j is key keyStart + j)
-            if small {
-                rat_small_qk(stacked, Int32(group * rows), Int32(hd), keyStore + keyStart * kvStride + kvHead * hd, kvStride,
-                             Int32(width), s)
+            if tiled {
+                tiledAttention(stacked, stackedRows: group * rows, rows: rows, kvHead: kvHead, layer: layer, worker: worker,
+                               keys: keyStart..<keys, firstKeys: firstKeys, lastKeys: lastKeys)
             } else {
-                BLAS.matmulTransposedB(stacked, keyStore + keyStart * kvStride + kvHead * hd, s, m: group * rows, n: width, k: hd,
-                                       lda: hd, ldb: kvStride, ldc: width)
-            }
-            for r in 0..<rows {
-                let position = offset + r0 + r
-                let first = window.map { max(0, position - $0 + 1) } ?? 0
-                let (lo, hi) = (first - keyStart, position - keyStart)  // this row's keys, as columns
-                for g in 0..<group {
-                    let h = kvHead * group + g
-                    let row = s + (g * rows + r) * width
-                    var rowScale = scale
-                    if let softcap {
-                        for j in lo...hi { row[j] = softcap * tanh(row[j] * scale / softcap) }
-                        rowScale = 1
-                    }
-                    // Knocked-out keys (query position → keys it may not attend in this layer).
-                    if let keys = knockouts[position] {
-                        // This row's own mask: the padding's, with the knocked-out keys cleared.
-                        let rowKeep = knockoutMask[worker].pointer
-                        for j in 0...(position - first) { rowKeep[j] = keep.map { $0[first + j] } ?? 1 }
-                        for key in keys where key >= first { rowKeep[key - first] = 0 }
-                        rat_softmax_row(row + lo, Int32(hi - lo + 1), rowScale, rowKeep)
-                    } else {
-                        rat_softmax_row(row + lo, Int32(hi - lo + 1), rowScale, keep.map { $0 + first })
-                    }
-                    if lo > 0 { row.update(repeating: 0, count: lo) }
-                    if hi + 1 < width { (row + hi + 1).update(repeating: 0, count: width - hi - 1) }
-                    candidates?.add(worker: worker, blockRow: r, head: h, row: row, keyStart: keyStart, last: hi)
-                    guard let capture, let kept else { continue }
-                    let local = r0 + r - keptFirst
-                    switch capture {
-                    case .none:
-                        (kept + (h * keptRows + local) * total + keyStart).update(from: row, count: hi + 1)
-                    case .mean:
-                        // Heads are added in order, as torch's mean does.
-                        let dst = kept + local * total + keyStart
-                        for j in 0...hi { dst[j] += row[j] }
-                    case .max:
-                        let dst = kept + local * total + keyStart
-                        if h == 0 {
-                            dst.update(from: row, count: hi + 1)
+                // scores[group · rows][width] = stacked · K[keyStart..<keys, kvHead]ᵀ (column j is key keyStart + j)
+                if small {
+                    rat_small_qk(stacked, Int32(group * rows), Int32(hd), keyStore + keyStart * kvStride + kvHead * hd, kvStride,
+                                 Int32(width), s)
+                } else {
+                    BLAS.matmulTransposedB(stacked, keyStore + keyStart * kvStride + kvHead * hd, s, m: group * rows, n: width, k: hd,
+                                           lda: hd, ldb: kvStride, ldc: width)
+                }
+                for r in 0..<rows {
+                    let position = offset + r0 + r
+                    let first = window.map { max(0, position - $0 + 1) } ?? 0
+                    let (lo, hi) = (first - keyStart, position - keyStart)  // this row's keys, as columns
+                    for g in 0..<group {
+                        let h = kvHead * group + g
+                        let row = s + (g * rows + r) * width
+                        var rowScale = scale
+                        if let softcap {
+                            for j in lo...hi { row[j] = softcap * tanh(row[j] * scale / softcap) }
+                            rowScale = 1
+                        }
+                        // Knocked-out keys (query position → keys it may not attend in this layer).
+                        if let keys = knockouts[position] {
+                            // This row's own mask: the padding's, with the knocked-out keys cleared.
+                            let rowKeep = knockoutMask[worker].pointer
+                            for j in 0...(position - first) { rowKeep[j] = keep.map { $0[first + j] } ?? 1 }
+                            for key in keys where key >= first { rowKeep[key - first] = 0 }
+                            rat_softmax_row(row + lo, Int32(hi - lo + 1), rowScale, rowKeep)
                         } else {
-                            for j in 0...hi { dst[j] = max(dst[j], row[j]) }
+                            rat_softmax_row(row + lo, Int32(hi - lo + 1), rowScale, keep.map { $0 + first })
+                        }
+                        if lo > 0 { row.update(repeating: 0, count: lo) }
+                        if hi + 1 < width { (row + hi + 1).update(repeating: 0, count: width - hi - 1) }
+                        candidates?.add(worker: worker, blockRow: r, head: h, row: row, keyStart: keyStart, last: hi)
+                        guard let capture, let kept else { continue }
+                        let local = r0 + r - keptFirst
+                        switch capture {
+                        case .none:
+                            (kept + (h * keptRows + local) * total + keyStart).update(from: row, count: hi + 1)
+                        case .mean:
+                            // Heads are added in order, as torch's mean does.
+                            let dst = kept + local * total + keyStart
+                            for j in 0...hi { dst[j] += row[j] }
+                        case .max:
+                            let dst = kept + local * total + keyStart
+                            if h == 0 {
+                                dst.update(from: row, count: hi + 1)
+                            } else {
+                                for j in 0...hi { dst[j] = max(dst[j], row[j]) }
+                            }
                         }
                     }
                 }
-            }
-            guard computeOutput else { continue }
-            // stacked[group · rows][hd] = P · V[keyStart..<keys, kvHead], then back into the heads' columns.
-            if small {
-                rat_small_pv(s, Int32(group * rows), Int32(width), valueStore + keyStart * kvStride + kvHead * hd, kvStride,
-                             Int32(hd), stacked)
-            } else {
-                BLAS.matmul(s, valueStore + keyStart * kvStride + kvHead * hd, stacked, m: group * rows, n: hd, k: width,
-                            lda: width, ldb: kvStride, ldc: hd)
+                guard computeOutput else { continue }
+                // stacked[group · rows][hd] = P · V[keyStart..<keys, kvHead], then back into the heads' columns.
+                if small {
+                    rat_small_pv(s, Int32(group * rows), Int32(width), valueStore + keyStart * kvStride + kvHead * hd, kvStride,
+                                 Int32(hd), stacked)
+                } else {
+                    BLAS.matmul(s, valueStore + keyStart * kvStride + kvHead * hd, stacked, m: group * rows, n: hd, k: width,
+                                lda: width, ldb: kvStride, ldc: hd)
+                }
             }
             for g in 0..<group {
                 let head = kvHead * group + g
