@@ -1,4 +1,5 @@
 import Foundation
+import ModelRuntime
 
 /// What path search does with attention sinks: positions (usually the first token) that soak up
 /// much of every row's attention and carry little of the text's meaning, so that paths to them
@@ -59,5 +60,42 @@ extension AttentionMatrix {
             }
         }
         return try AttentionMatrix(size: size, values: values)
+    }
+}
+
+extension AttentionCandidates {
+    /// The candidates kept sink sums for `sinks`' positions up to `target`, so that `sinks` can be
+    /// applied to them and their mass read.
+    func requireSinkSums(for sinks: SinkOptions?, upTo target: Int) throws(TraceError) {
+        guard let sinks else { return }
+        if Set(sinks.positions.filter { $0 <= target }) != Set(sinkPositions.filter { $0 <= target }) {
+            throw TraceError("the pass kept sink sums for positions \(sinkPositions), not \(sinks.positions)")
+        }
+    }
+
+    /// Row `position`'s candidates, best first, with `sinks` applied as `applyingSinks` applies
+    /// them to a matrix (nil or `.keep`: as kept): the sink positions left out and, with
+    /// `.renorm`, each weight divided by the row's kept sum and rounded to float32, which can make
+    /// two of them equal; equal entries rank by position, as in a matrix's row.
+    func candidates(layerIndex: Int, aggregationIndex: Int, position: Int, sinks: SinkOptions?) -> [(position: Int, weight: Float)] {
+        var row = candidates(layerIndex: layerIndex, aggregationIndex: aggregationIndex, position: position)
+        guard let sinks, sinks.handling != .keep else { return row }
+        row.removeAll { sinks.positions.contains($0.position) }
+        let rest = sinkRests[slot(layerIndex: layerIndex, aggregationIndex: aggregationIndex, position: position)]
+        if sinks.handling == .renorm && rest > 0 {
+            row = row.map { ($0.position, Float(Double($0.weight) / rest)) }
+            row.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.position < $1.position) }
+        }
+        return row
+    }
+
+    /// Row `position`'s attention to itself with `sinks` applied (see
+    /// `candidates(layerIndex:aggregationIndex:position:sinks:)`).
+    func diagonal(layerIndex: Int, aggregationIndex: Int, position: Int, sinks: SinkOptions?) -> Float {
+        let slot = slot(layerIndex: layerIndex, aggregationIndex: aggregationIndex, position: position)
+        guard let sinks, sinks.handling != .keep else { return diagonals[slot] }
+        if sinks.positions.contains(position) { return 0 }
+        let rest = sinkRests[slot]
+        return sinks.handling == .renorm && rest > 0 ? Float(Double(diagonals[slot]) / rest) : diagonals[slot]
     }
 }

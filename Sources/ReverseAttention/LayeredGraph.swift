@@ -42,10 +42,8 @@ public struct LayeredGraph: Sendable {
         guard candidates.firstRow == 0, candidates.rows > target else {
             throw TraceError("paths through the layers need every row up to the target \(target)")
         }
-        let sinks = sink.flatMap { $0.handling == .keep ? nil : $0 }
-        if let sinks, Set(sinks.positions.filter { $0 <= target }) != Set(candidates.sinkPositions.filter { $0 <= target }) {
-            throw TraceError("the pass kept sink sums for positions \(candidates.sinkPositions), not \(sinks.positions)")
-        }
+        // Sinks kept as they are change no weight, so the graph needs no sums for them.
+        try candidates.requireSinkSums(for: sink.flatMap { $0.handling == .keep ? nil : $0 }, upTo: target)
         self.tracedLayer = tracedLayer
         self.target = target
         var edges: [[[Edge]]] = []
@@ -54,22 +52,14 @@ public struct LayeredGraph: Sendable {
                 throw TraceError("paths through the layers need layer \(layer)'s attention, which the pass did not keep")
             }
             edges.append((0...target).map { p in
-                let slot = candidates.slot(layerIndex: l, aggregationIndex: a, position: p)
-                var weight: (Float) -> Double = { Double($0) }
-                if let sinks {
-                    let rest = candidates.sinkRests[slot]
-                    // As `AttentionMatrix.applyingSinks`: renormalized entries are rounded to float32.
-                    if sinks.handling == .renorm && rest > 0 { weight = { Double(Float(Double($0) / rest)) } }
-                }
-                let isSink = { (q: Int) in sinks?.positions.contains(q) ?? false }
                 var row: [Edge] = []
                 row.reserveCapacity(topK + 1)
-                for (q, w) in candidates.candidates(layerIndex: l, aggregationIndex: a, position: p) where !isSink(q) {
-                    row.append(Self.edge(q, 0.5 * weight(w)))
+                for (q, w) in candidates.candidates(layerIndex: l, aggregationIndex: a, position: p, sinks: sink) {
+                    row.append(Self.edge(q, 0.5 * Double(w)))
                     if row.count == topK { break }
                 }
                 // The self edge goes after the entries it ties with (they are lower positions).
-                let selfWeight = 0.5 + 0.5 * (isSink(p) ? 0 : weight(candidates.diagonals[slot]))
+                let selfWeight = 0.5 + 0.5 * Double(candidates.diagonal(layerIndex: l, aggregationIndex: a, position: p, sinks: sink))
                 let at = row.firstIndex { $0.weight < selfWeight } ?? row.count
                 row.insert(Self.edge(p, selfWeight), at: at)
                 return Array(row.prefix { $0.weight > 0 && $0.weight >= minAttention }.prefix(topK))

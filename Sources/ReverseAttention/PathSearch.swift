@@ -65,14 +65,10 @@ public func searchPaths(
     in matrix: AttentionMatrix, options: PathSearchOptions = PathSearchOptions(), mode: SearchMode = .beam
 ) throws(TraceError) -> PathSearchResult {
     let target = try options.validated(sequenceLength: matrix.size)
-    var warnings: [String] = []
-    if options.stopAtBOS && options.bosPositions.isEmpty {
-        warnings.append("stop_at_bos is on but the sequence has no BOS token: paths run until position 0")
-    }
     let searched = try options.sink.map { sink throws(TraceError) in try matrix.applyingSinks(sink) } ?? matrix
     let graph = PredecessorGraph(
         matrix: searched, upTo: target, topK: options.topK, minAttention: options.minAttention, mask: options.mask)
-    var result = search(graph, target: target, options: options, mode: mode, warnings: warnings)
+    var result = search(graph, target: target, options: options, mode: mode)
     result.sinkMass = options.sink.map { matrix.sinkMass(row: target, positions: $0.positions) }
     return result
 }
@@ -94,25 +90,21 @@ func searchPaths(
     guard candidates.cap >= options.topK + candidates.sinkPositions.count else {
         throw TraceError("the pass kept \(candidates.cap) candidates per row: too few for top_k \(options.topK)")
     }
-    if let sink = options.sink, Set(sink.positions.filter { $0 <= target }) != Set(candidates.sinkPositions.filter { $0 <= target }) {
-        throw TraceError("the pass kept sink sums for positions \(candidates.sinkPositions), not \(sink.positions)")
-    }
-    var warnings: [String] = []
-    if options.stopAtBOS && options.bosPositions.isEmpty {
-        warnings.append("stop_at_bos is on but the sequence has no BOS token: paths run until position 0")
-    }
+    try candidates.requireSinkSums(for: options.sink, upTo: target)
     let graph = PredecessorGraph(
         candidates: candidates, layerIndex: l, aggregationIndex: a, upTo: target, topK: options.topK,
         minAttention: options.minAttention, sink: options.sink)
-    var result = search(graph, target: target, options: options, mode: mode, warnings: warnings)
+    var result = search(graph, target: target, options: options, mode: mode)
     result.sinkMass = options.sink.map { _ in candidates.sinkMasses[candidates.slot(layerIndex: l, aggregationIndex: a, position: target)] }
     return result
 }
 
 /// Beam search, and with `.exact` the exact search and how beam search compares, over `graph`.
-private func search(
-    _ graph: PredecessorGraph, target: Int, options: PathSearchOptions, mode: SearchMode, warnings: [String]
-) -> PathSearchResult {
+private func search(_ graph: PredecessorGraph, target: Int, options: PathSearchOptions, mode: SearchMode) -> PathSearchResult {
+    var warnings: [String] = []
+    if options.stopAtBOS && options.bosPositions.isEmpty {
+        warnings.append("stop_at_bos is on but the sequence has no BOS token: paths run until position 0")
+    }
     let beam = BeamSearch.run(graph: graph, target: target, options: options)
     var result: PathSearchResult
     switch mode {

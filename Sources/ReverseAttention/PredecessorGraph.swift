@@ -56,20 +56,8 @@ extension PredecessorGraph {
          minAttention: Double, sink: SinkOptions?) {
         let threshold = Float(minAttention)
         let width = max(1, min(topK, target))
-        let sinks = sink.flatMap { $0.handling == .keep ? nil : $0 }
         predecessors = (0...target).map { p in
-            let slot = candidates.slot(layerIndex: layerIndex, aggregationIndex: aggregationIndex, position: p)
-            var row = candidates.candidates(layerIndex: layerIndex, aggregationIndex: aggregationIndex, position: p)
-            if let sinks {
-                row.removeAll { sinks.positions.contains($0.position) }
-                // As `AttentionMatrix.applyingSinks`: renormalized entries are rounded to float32,
-                // which can make two of them equal, and equal entries rank by position.
-                let rest = candidates.sinkRests[slot]
-                if sinks.handling == .renorm && rest > 0 {
-                    row = row.map { ($0.position, Float(Double($0.weight) / rest)) }
-                    row.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.position < $1.position) }
-                }
-            }
+            let row = candidates.candidates(layerIndex: layerIndex, aggregationIndex: aggregationIndex, position: p, sinks: sink)
             return row.lazy.filter { $0.weight > 0 && $0.weight >= threshold }.prefix(width).map { entry in
                 let attention = Double(entry.weight)
                 return Edge(position: entry.position, attention: attention, logAttention: safeLog(attention))

@@ -131,10 +131,9 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
                 attentionMask: Array(mask.prefix(ids.count)))
             searched = rowsFit ? .candidates(pass.candidates!, layer: resolvedLayer) : .matrix(pass.attention[0])
             if exploring {
-                let bosID = bosTokenID ?? tokenizer.bosTokenID
                 explorer = ExplorerData(
-                    candidates: pass.candidates!, bosPositions: bosID.map { id in inputIDs.indices.filter { inputIDs[$0] == id } } ?? [],
-                    tokenIDs: inputIDs, note: note)
+                    candidates: pass.candidates!, bosPositions: bosPositions(in: inputIDs, bosTokenID: bosTokenID), tokenIDs: inputIDs,
+                    note: note)
             }
         }
         let attentionTime = Date().timeIntervalSince(start)
@@ -190,13 +189,17 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
             search: found, tokens: inputIDs.map(tokenizer.tokenString), tokenIDs: inputIDs, layer: layer, options: options,
             extraSettings: settings)
         if exploring {
-            let bosID = bosTokenID ?? tokenizer.bosTokenID
             result.explorer = ExplorerData(
-                candidates: candidates, bosPositions: bosID.map { id in inputIDs.indices.filter { inputIDs[$0] == id } } ?? [],
-                tokenIDs: inputIDs, note: note)
+                candidates: candidates, bosPositions: bosPositions(in: inputIDs, bosTokenID: bosTokenID), tokenIDs: inputIDs, note: note)
         }
         lastTimings = ["attention": attentionTime, "search": Date().timeIntervalSince(start) - attentionTime]
         return (result, found.warnings)
+    }
+
+    /// Where `bosTokenID` (default: the tokenizer's BOS) occurs in `ids`.
+    private func bosPositions(in ids: [Int], bosTokenID: Int?) -> [Int] {
+        guard let id = bosTokenID ?? tokenizer.bosTokenID else { return [] }
+        return ids.indices.filter { ids[$0] == id }
     }
 
     /// What a one-layer search reads: a captured matrix, or a pass's candidates of one layer.
@@ -219,13 +222,12 @@ public final class ReverseAttentionTracer: @unchecked Sendable {
         aggHeads: HeadAggregation, normalization: LengthNormalization, stopAtBOS: Bool, bosTokenID: Int?,
         search: SearchMode, text: String?, sink: SinkOptions? = nil
     ) throws -> (result: TraceResult, warnings: [String]) {
-        let bosID = bosTokenID ?? tokenizer.bosTokenID
         let size = target + 1
         // Sink positions name the text's positions; those after the target have no column here.
         try sink?.validate(sequenceLength: inputIDs.count)
         let sinkHere = sink.map { SinkOptions($0.handling, positions: $0.positions.filter { $0 < size }) }
         // Only positions up to the target can be on a path (the matrix stops there).
-        let bosPositions = stopAtBOS ? bosID.map { id in (0..<size).filter { inputIDs[$0] == id } } ?? [] : []
+        let bosPositions = stopAtBOS ? self.bosPositions(in: Array(inputIDs.prefix(size)), bosTokenID: bosTokenID) : []
         let options = PathSearchOptions(
             targetPosition: target, topBeam: topBeam, topK: topK, minAttention: minAttn,
             lengthNormalization: normalization, stopAtBOS: stopAtBOS, bosPositions: bosPositions,

@@ -133,8 +133,7 @@ struct ExplorerPageTests {
         let data = try Data(contentsOf: url)
         let cases = try JSONDecoder().decode(File.self, from: data).cases
         let expected = (try JSONSerialization.jsonObject(with: data) as! [String: Any])["cases"] as! [[String: Any]]
-        let browser = try await WebDriver()
-        do {
+        try await withBrowser { browser in
             try await load(page, in: browser)
             for (c, want) in zip(cases, expected) {
                 let array = try NumpyArray(contentsOf: repositoryRoot.appendingPathComponent("Fixtures/paths/\(c.matrix)"))
@@ -161,11 +160,7 @@ struct ExplorerPageTests {
                     #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "\(c.name) link value")
                 }
             }
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
     }
 
     /// A conversation through SmolLM2's chat template (so BOS tokens sit inside the text), traced
@@ -215,8 +210,7 @@ struct ExplorerPageTests {
         // Same pass, same float32 rows, glibc's log in both: the numbers agree to the last bit.
         let tolerance = 1e-9
 
-        let browser = try await WebDriver()
-        do {
+        try await withBrowser { browser in
             // The page's first view is the trace's own, and its fragment names only what differs from rat's defaults.
             try await load(pageURL, in: browser)
             #expect(try await browser.consoleErrors() == [])
@@ -277,11 +271,7 @@ struct ExplorerPageTests {
             #expect(try await pageBeams(browser).selection == clicked.selection)
             #expect(try await browser.execute("return document.querySelectorAll('.layer-cell').length") as? Int == 30)
             #expect(try await browser.consoleErrors() == [])
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
         try? FileManager.default.removeItem(at: dir)
     }
 
@@ -297,8 +287,7 @@ struct ExplorerPageTests {
         let printed = try runCommand("/bin/sh", [script.path], in: dir, environment: ["PATH": path, "RAT_CACHE": assetCache.path])
         let layerOne = printed.split(separator: "\n").dropFirst(5).joined(separator: "\n")
         #expect(layerOne.hasPrefix("Beam 1: "))
-        let browser = try await WebDriver()
-        do {
+        try await withBrowser { browser in
             try await load(dir.appendingPathComponent("layers/index.html"), in: browser)
             try await browser.type("#layer-input", "1" + WebDriver.tab)
             let shown = try await shown(Selection(target: 9, layer: 1, agg: "mean", topK: 5, topBeam: 5), browser)
@@ -306,11 +295,7 @@ struct ExplorerPageTests {
             #expect(shown.view == "#target=9&layer=1&agg=mean&top_k=5&top_beam=5")
             #expect(try await browser.execute("return document.querySelectorAll('.layer-cell').length") as? Int == 30)
             #expect(try await browser.consoleErrors() == [])
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
     }
 
     /// 1,024 tokens of SmolLM2, every layer: the page opens, draws, and redraws on clicks. The
@@ -321,8 +306,7 @@ struct ExplorerPageTests {
         _ = try rat(["trace", "--model", smolLM2, "--ids", ids, "--output", dir.path])
         let page = dir.appendingPathComponent("index.html")
         let bytes = (try FileManager.default.attributesOfItem(atPath: page.path)[.size] as? Int) ?? 0
-        let browser = try await WebDriver()
-        do {
+        try await withBrowser { browser in
             let start = Date()
             try await load(page, in: browser)
             let opened = Date().timeIntervalSince(start)
@@ -343,11 +327,7 @@ struct ExplorerPageTests {
             #expect(try await browser.consoleErrors() == [])
             print(String(format: "explorer at 1,024 tokens, 30 layers: page %.1f MB, open to first view %.2f s (first draw %.0f ms), redraws %@ ms",
                          Double(bytes) / 1e6, opened, first, redraws.map { String(format: "%.0f", $0) }.joined(separator: ", ")))
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
         try? FileManager.default.removeItem(at: dir)
     }
 
@@ -355,8 +335,7 @@ struct ExplorerPageTests {
     @Test func badFragmentsFallBackToTheDefaultView() async throws {
         let trace = try explorerTrace(size: 30)
         let page = try writePage(trace)
-        let browser = try await WebDriver()
-        do {
+        try await withBrowser { browser in
             try await load(page, in: browser)
             let defaultView = try await browser.execute("return document.body.getAttribute('data-view')") as? String ?? ""
             #expect(defaultView.hasPrefix("#target=29&layer=2&agg=mean&top_k=5&top_beam=5"))
@@ -376,18 +355,13 @@ struct ExplorerPageTests {
             try await browser.execute("location.hash = '#target=12&layer=0&agg=max&top_k=3&top_beam=2'")
             try await Task.sleep(nanoseconds: 200_000_000)
             #expect(try await browser.execute("return document.getElementById('note').hidden") as? Bool == true)
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
     }
 
     /// Every text on the page, after exploring, meets WCAG AA contrast (4.5:1) on the colour behind it.
     @Test func everyTextIsReadable() async throws {
         let page = try writePage(try explorerTrace(size: 40))
-        let browser = try await WebDriver()
-        do {
+        try await withBrowser { browser in
             try await load(page, fragment: "#target=39&layer=1&agg=max&top_k=8&top_beam=10", in: browser)
             try await browser.click(".beam-item")
             let failures = try await browser.execute("""
@@ -418,11 +392,7 @@ struct ExplorerPageTests {
             #expect(failures?["bad"] as? [String] == [])
             // Labels, values, beams, paths, tokens, the strip's labels: many texts were looked at.
             #expect(failures?["checked"] as? Int ?? 0 > 100, "\(failures?["checked"] ?? "none") texts checked")
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
     }
 }
 

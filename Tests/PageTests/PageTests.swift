@@ -83,8 +83,7 @@ struct PageTests {
     @Test func drawsTheTraceAndRespondsToClicks() async throws {
         let trace = try foxTrace()
         let page = try writePage(trace)
-        let browser = try await WebDriver()
-        do {
+        try await withBrowser { browser in
             try await load(page, in: browser)
             #expect(try await browser.consoleErrors() == [])
             #expect(try await count("#sankey .node", browser) == trace.sankey.nodes.count)
@@ -136,11 +135,7 @@ struct PageTests {
             try await browser.click("#reset-zoom")
             #expect(try await browser.execute("return document.getElementById('viewport').getAttribute('transform')") as? String == "translate(0,0) scale(1)")
             #expect(try await browser.consoleErrors() == [])
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
     }
 
     @Test func tokenTextIsNeverMarkupOrScript() async throws {
@@ -154,8 +149,7 @@ struct PageTests {
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(!html.contains("<img src=x"))
         #expect(html.components(separatedBy: "</script>").count == 3)  // exactly our two script elements close
-        let browser = try await WebDriver()
-        do {
+        try await withBrowser { browser in
             try await load(page, in: browser)
             #expect(await browser.alertText() == nil)
             #expect(try await count("img", browser) == 0)
@@ -172,11 +166,7 @@ struct PageTests {
                 #expect(details.contains(trace.tokens[node.position]))
             }
             #expect(await browser.alertText() == nil)
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
     }
 
     /// Paths through the layers: one column per layer, and `--verify`'s deltas beside the scores
@@ -200,8 +190,7 @@ struct PageTests {
             baseline: FaithfulnessBaseline(setsPerPath: 3, seed: 0, meanDeltaLogprob: 0.01, sdDeltaLogprob: 0.002))
         #expect(trace.beams.count == 4 && Set(trace.sankey.nodes.map(\.layer)) == [0, 1, 2, 3, 4])
         let page = try writePage(trace)
-        let browser = try await WebDriver()
-        do {
+        try await withBrowser { browser in
             try await load(page, in: browser)
             #expect(try await browser.consoleErrors() == [])
             #expect(try await count("#sankey .node", browser) == trace.sankey.nodes.count)
@@ -227,11 +216,7 @@ struct PageTests {
             // Clicking a token without an explorer selects its highest node.
             try await browser.click(".tok[data-position='11']")
             #expect(try await browser.execute("var n = document.querySelector('#sankey .node.selected'); return n && n.getAttribute('data-id')") as? String == "L4_P11")
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
     }
 
     @Test func aThousandTokenTextRendersAndStaysResponsive() async throws {
@@ -240,8 +225,7 @@ struct PageTests {
         let tokens = (0..<n).map { words[$0 % words.count] }
         let trace = try trace(try bandMatrix(n), tokens: tokens, options: PathSearchOptions(topBeam: 10, topK: 10, stopAtBOS: false), explore: true)
         let page = try writePage(trace)
-        let browser = try await WebDriver()
-        do {
+        try await withBrowser { browser in
             let start = Date()
             try await load(page, in: browser)
             let loaded = Date().timeIntervalSince(start)
@@ -254,11 +238,7 @@ struct PageTests {
             try await browser.click("#sankey .node[data-id='\(node.id)'] rect")
             #expect(try await count("#sankey .node.selected", browser) == 1)
             #expect(try await browser.consoleErrors() == [])
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
     }
 }
 

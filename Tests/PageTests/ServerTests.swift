@@ -253,18 +253,20 @@ struct ServerTests {
         defer { server.stop() }
         let bodies = (0..<16).map { #"{"text": "\#(Self.fox)", "target_pos": \#($0 % 9 + 1), "layer": \#($0 * 7 % 30)}"# }
         let expected = try bodies.map { try server.post("/api/trace", $0).text }
-        let replies = LockedBox<[Int: ServerProcess.Reply]>([:])
+        let replies = LockedBox<[Int: Result<ServerProcess.Reply, any Error>]>([:])
         let group = DispatchGroup()
         for (i, body) in bodies.enumerated() {
             group.enter()
             Thread {
-                if let reply = try? server.post("/api/trace", body) { replies.value[i] = reply }
+                let reply = Result { try server.post("/api/trace", body) }
+                replies.update { $0[i] = reply }
                 group.leave()
             }.start()
         }
         #expect(group.wait(timeout: .now() + 120) == .success)
         for i in 0..<16 {
-            #expect(replies.value[i]?.status == 200 && replies.value[i]?.text == expected[i], "request \(i)")
+            let reply = try #require(replies.value[i], "request \(i) has no reply").get()
+            #expect(reply.status == 200 && reply.text == expected[i], "request \(i): \(reply.status) \(reply.text)")
         }
     }
 
@@ -346,8 +348,7 @@ struct ServerTests {
         let server = try ServerProcess()
         defer { server.stop() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rat-serve-page-\(UUID().uuidString)").path
-        let browser = try await WebDriver(loopback: true)
-        do {
+        try await withBrowser(loopback: true) { browser in
             try await browser.open(URL(string: "http://127.0.0.1:\(server.port)/")!)
             for _ in 0..<100 where try await browser.execute("return document.body.getAttribute('data-ready')") as? String != "true" {
                 try await Task.sleep(nanoseconds: 100_000_000)
@@ -384,11 +385,7 @@ struct ServerTests {
             try await browser.click("#live-trace")
             #expect((try await browser.execute("return document.getElementById('live-status').textContent") as? String)?.contains("type a text") == true)
             #expect(try await browser.consoleErrors() == [])
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
     }
 }
 
@@ -400,5 +397,13 @@ final class LockedBox<Value>: @unchecked Sendable {
     var value: Value {
         get { lock.lock(); defer { lock.unlock() }; return stored }
         set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+
+    /// Changes the value under one lock (`value[i] = x` would read and write it under two, and
+    /// lose another thread's change made in between).
+    func update(_ change: (inout Value) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        change(&stored)
     }
 }

@@ -237,3 +237,17 @@ func loopbackExchange(port: UInt16, _ request: Data, timeout: Int = 120) throws 
     }
     return reply
 }
+
+/// Runs `body` with a new headless browser and quits the browser afterwards, whether `body`
+/// returns or throws.
+func withBrowser<T>(loopback: Bool = false, _ body: (WebDriver) async throws -> T) async throws -> T {
+    let browser = try await WebDriver(loopback: loopback)
+    do {
+        let result = try await body(browser)
+        await browser.quit()
+        return result
+    } catch {
+        await browser.quit()
+        throw error
+    }
+}

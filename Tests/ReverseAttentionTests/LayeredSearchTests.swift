@@ -96,6 +96,31 @@ struct LayeredSearchTests {
         }
     }
 
+    /// Renormalizing round weights to float32, which can make two of them equal: the graph then
+    /// ranks them by position, as the graph of the renormalized matrix does (and one-layer paths).
+    @Test func renormalizedTiesRankByPosition() throws {
+        // Row 4 attends w at position 1 and the next float up at position 2, 0.4 at the sink
+        // (position 0): w / rest and w⁺ / rest round to the same float32 for some w near 0.2.
+        var w: Float = 0.2, tie: AttentionMatrix?
+        for _ in 0..<1000 where tie == nil {
+            w = w.nextUp
+            let row: [Float] = [0.4, w, w.nextUp, 0.1, 1 - 0.4 - w - w.nextUp - 0.1]
+            let rest = row.dropFirst().reduce(0.0) { $0 + Double($1) }
+            guard Float(Double(w) / rest) == Float(Double(w.nextUp) / rest) else { continue }
+            var values = [Float](repeating: 0, count: 25)
+            for i in 0..<4 { for j in 0...i { values[i * 5 + j] = 1 / Float(i + 1) } }
+            values.replaceSubrange(20..<25, with: row)
+            tie = try AttentionMatrix(size: 5, values: values)
+        }
+        let matrix = try #require(tie)
+        let renorm = SinkOptions(.renorm, positions: [0])
+        let fromCandidates = try Self.graph([matrix, matrix], target: 4, topK: 3, sink: renorm)
+        let fromMatrix = try Self.graph(Array(repeating: try matrix.applyingSinks(renorm), count: 2), target: 4, topK: 3)
+        #expect(fromCandidates.edges == fromMatrix.edges)
+        // The self edge, then the tied pair, lower position first.
+        #expect(fromCandidates.edges[1][4].map(\.position) == [4, 1, 2])
+    }
+
     @Test func nodesKeepTheirHeaviestEdgesWithTheSelfEdgeFirst() throws {
         let matrices = try Self.randomMatrices(layers: 2, size: 6, seed: 5)
         let graph = try Self.graph(matrices, target: 5, topK: 3, minAttention: 0.05)
