@@ -8,8 +8,10 @@ import Foundation
 /// Each layer is three stages, each split over the cores once:
 /// 1. rows (each worker its own positions): norm, q/k/v projections, q/k norm, rotary embedding;
 /// 2. attention, in blocks of query rows handed out to whichever worker is free, so memory
-///    grows linearly with the sequence length;
-/// 3. rows: output projection, norms, residual, MLP (dense or routed experts), residual.
+///    grows linearly with the sequence length (long blocks a tile of keys at a time, see
+///    `TiledAttention`);
+/// 3. rows: output projection, norms, residual, MLP (dense or routed experts; 1,024 rows at a
+///    time), residual.
 /// Stages 1 and 3 are row-local, so workers never wait on each other inside a stage. Each worker
 /// calls single-threaded BLAS: OpenBLAS's own threads would spin (sched_yield) between the many
 /// mid-sized products of a pass and fight rat's workers for the cores (measured: 0.62 s instead
