@@ -55,6 +55,15 @@ import Tokenization
         Self.expectError(Self.minimal(merges: #"[["a"]]"#), "merge #0")
     }
 
+    /// Ids are held by id: one far past the entries is refused before anything is allocated for
+    /// it (the fuzzer's id 268,971,544 asked for 4.3 GB); a few unused ids below it are fine.
+    @Test func vocabularyIDFarPastItsEntries() throws {
+        let far = #"{"type": "BPE", "vocab": {"a": 0, "b": 1, "c": 2, "Ġ": 3, "ab": 4, "abc": 268971544}, "merges": ["a b", "ab c"]}"#
+        Self.expectError(Self.minimal(model: far), "vocab id 268971544 is far past the vocabulary's 6 entries")
+        let gap = #"{"type": "BPE", "vocab": {"a": 0, "b": 1, "c": 2, "Ġ": 3, "ab": 4, "abc": 1000}, "merges": ["a b", "ab c"]}"#
+        #expect(try Self.load(Self.minimal(model: gap)).encode("abc") == [1000])
+    }
+
     @Test func regexRatCannotHonour() {
         let split = #"{"type": "Split", "pattern": {"Regex": "\\p{L}+|[0-9]{2}"}, "behavior": "Isolated", "invert": false}"#
         Self.expectError(Self.minimal(preTokenizer: split), "is not one rat can honour")
