@@ -9,13 +9,13 @@
 #include "fast_exp.h"
 
 RAT_QCLONES
-void rat_online_softmax_tile(float *scores, int stacked, int rows, int tileKeys, int firstKey, const int *firstKeys,
-                             const int *lastKeys, float softcap, float *runningMax, float *runningSum,
-                             float *out, int dims) {
+void rat_online_softmax_tile(float *scores, int stacked, int rows, int tileKeys, int firstKey, int firstPosition,
+                             int window, float softcap, float *runningMax, float *runningSum, float *out, int dims) {
     const float lowest = -3.402823466e+38f; // -FLT_MAX: -ffast-math assumes no infinities
     for (int i = 0; i < stacked; i++) {
-        int r = i % rows;
-        int lo = firstKeys[r] - firstKey, hi = lastKeys[r] - firstKey;
+        int position = firstPosition + i % rows;
+        int first = window > 0 && position - window + 1 > 0 ? position - window + 1 : 0;
+        int lo = first - firstKey, hi = position - firstKey;
         if (lo < 0) lo = 0;
         if (hi > tileKeys - 1) hi = tileKeys - 1;
         float *row = scores + (long)i * tileKeys;

@@ -55,7 +55,7 @@ extension AttentionMatrix {
                 if sinks.contains(j) {
                     values[r * size + j] = 0
                 } else if options.handling == .renorm && rest > 0 {
-                    values[r * size + j] = Float(Double(values[r * size + j]) / rest)
+                    values[r * size + j] = renormalized(values[r * size + j], rest: rest)
                 }
             }
         }
@@ -83,7 +83,7 @@ extension AttentionCandidates {
         row.removeAll { sinks.positions.contains($0.position) }
         let rest = sinkRests[slot(layerIndex: layerIndex, aggregationIndex: aggregationIndex, position: position)]
         if sinks.handling == .renorm && rest > 0 {
-            row = row.map { ($0.position, Float(Double($0.weight) / rest)) }
+            row = row.map { ($0.position, renormalized($0.weight, rest: rest)) }
             row.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.position < $1.position) }
         }
         return row
@@ -96,6 +96,10 @@ extension AttentionCandidates {
         guard let sinks, sinks.handling != .keep else { return diagonals[slot] }
         if sinks.positions.contains(position) { return 0 }
         let rest = sinkRests[slot]
-        return sinks.handling == .renorm && rest > 0 ? Float(Double(diagonals[slot]) / rest) : diagonals[slot]
+        return sinks.handling == .renorm && rest > 0 ? renormalized(diagonals[slot], rest: rest) : diagonals[slot]
     }
 }
+
+/// An entry of a row whose sinks are renormalized away: divided by the sum `rest` of the row's
+/// other entries in double precision, rounded to float32; the same for a matrix and for candidates.
+private func renormalized(_ weight: Float, rest: Double) -> Float { Float(Double(weight) / rest) }

@@ -60,16 +60,15 @@ void rat_small_pv(const float *p, int m, int keys, const float *v, long ldv, int
 
 /// One tile of keys of a block's attention, softmax computed online (flash attention's update).
 /// `scores` holds `stacked` rows of `tileKeys` scores Q·Kᵀ (queries already scaled) for keys
-/// firstKey..<firstKey+tileKeys; stacked row i is query row i % rows, whose keys are
-/// firstKeys[r]...lastKeys[r] (absolute). Each row's keys in the tile (soft-capped when
-/// softcap > 0) become
+/// firstKey..<firstKey+tileKeys; stacked row i is the query at position p = firstPosition + i % rows,
+/// which attends keys max(0, p - window + 1)...p (window 0: from key 0). Each row's keys in the
+/// tile (soft-capped when softcap > 0) become
 /// e^(s - runningMax[i]) with the running maximum raised first; runningSum[i] adds them, and the
 /// output row out[i * dims ...] (the sum of earlier tiles' P·V) is rescaled when the maximum rose.
 /// Keys outside the row's range become 0. Start each row with runningMax = -FLT_MAX, runningSum =
 /// 0 and out = 0; after the last tile add P·V of each tile into out, and divide out by runningSum.
-void rat_online_softmax_tile(float *scores, int stacked, int rows, int tileKeys, int firstKey, const int *firstKeys,
-                             const int *lastKeys, float softcap, float *runningMax, float *runningSum,
-                             float *out, int dims);
+void rat_online_softmax_tile(float *scores, int stacked, int rows, int tileKeys, int firstKey, int firstPosition,
+                             int window, float softcap, float *runningMax, float *runningSum, float *out, int dims);
 
 /// One worker's part of a pooled job.
 typedef void (*rat_pool_task)(void *context, int worker);

@@ -523,7 +523,7 @@ final class ForwardPass {
         let scale = self.block.attentionScale, softcap = self.block.attentionSoftcap, window = layers[layer].window
         let r0 = block.lowerBound, rows = block.count, keys = offset + block.upperBound
         // A windowed layer needs no key before the first one its first row sees.
-        let keyStart = window.map { max(0, offset + r0 - $0 + 1) } ?? 0, width = keys - keyStart
+        let keyStart = firstKey(of: offset + r0, window: window), width = keys - keyStart
         let keyStore = self.keys(layer), valueStore = values(layer)
         let s = scores[worker].pointer, stacked = groupBlock[worker].pointer
         // The captured rows' layout: the layer's rows, or this block's alone.
@@ -535,8 +535,6 @@ final class ForwardPass {
         // Long score rows go through cache a tile of keys at a time (see `TiledAttention`).
         let tiled = tilesAttention(width: width, keepsProbabilities: capture != nil || candidates != nil || !computeOutput,
                                    masked: keep != nil || !knockouts.isEmpty, small: small)
-        let lastKeys = tiled ? (0..<rows).map { r in Int32(offset + r0 + r) } : []
-        let firstKeys = lastKeys.map { last in Int32(window.map { max(0, Int(last) - $0 + 1) } ?? 0) }
         for kvHead in kvHeads {
             // stacked[(g · rows + r)][hd] = Q[r0 + r, head kvHead · group + g]
             for g in 0..<group {
@@ -546,8 +544,8 @@ final class ForwardPass {
                 }
             }
             if tiled {
-                tiledAttention(stacked, stackedRows: group * rows, rows: rows, kvHead: kvHead, layer: layer, worker: worker,
-                               keys: keyStart..<keys, firstKeys: firstKeys, lastKeys: lastKeys)
+                tiledAttention(stacked, stackedRows: group * rows, rows: rows, firstPosition: offset + r0, kvHead: kvHead, layer: layer,
+                               worker: worker, keys: keyStart..<keys)
             } else {
                 // scores[group · rows][width] = stacked · K[keyStart..<keys, kvHead]ᵀ (column j is key keyStart + j)
                 if small {
@@ -559,7 +557,7 @@ final class ForwardPass {
                 }
                 for r in 0..<rows {
                     let position = offset + r0 + r
-                    let first = window.map { max(0, position - $0 + 1) } ?? 0
+                    let first = firstKey(of: position, window: window)
                     let (lo, hi) = (first - keyStart, position - keyStart)  // this row's keys, as columns
                     for g in 0..<group {
                         let h = kvHead * group + g
@@ -618,9 +616,7 @@ final class ForwardPass {
                 }
             }
         }
-        candidates?.finish(worker: worker, layer: layer, block: block, heads: heads, keep: keep) { position in
-            window.map { max(0, position - $0 + 1) } ?? 0
-        }
+        candidates?.finish(worker: worker, layer: layer, block: block, heads: heads, keep: keep) { firstKey(of: $0, window: window) }
         if capture == .mean, let kept {
             let divisor = Float(heads)
             for local in block {
@@ -631,6 +627,12 @@ final class ForwardPass {
         if let stream, let kept {
             stream.write(layer: layer, heads: capturedHeads, rows: (offset + r0)..<(offset + r0 + rows), keys: total, values: kept)
         }
+    }
+
+    /// The first key the query at `position` attends: 0, or with a sliding `window` the oldest of
+    /// the last `window` positions (the tiled kernel derives it the same way).
+    private func firstKey(of position: Int, window: Int?) -> Int {
+        window.map { max(0, position - $0 + 1) } ?? 0
     }
 
     // MARK: Building blocks (each on the rows `rows` only)

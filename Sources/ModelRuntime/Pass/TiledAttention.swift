@@ -24,10 +24,11 @@ extension ForwardPass {
 
     /// One head group of one block of query rows: `stacked` holds the group's queries
     /// `[group · rows][headDim]` on entry and their attention outputs on return. Row `r` of the
-    /// block attends keys `firstKeys[r]...lastKeys[r]` (absolute positions) within `keys`.
+    /// block is the query at position `firstPosition + r`; `keys` are the keys the block's rows
+    /// attend (each row its own causal, windowed part of them).
     func tiledAttention(
-        _ stacked: UnsafeMutablePointer<Float>, stackedRows: Int, rows: Int, kvHead: Int, layer: Int, worker: Int,
-        keys: Range<Int>, firstKeys: [Int32], lastKeys: [Int32]
+        _ stacked: UnsafeMutablePointer<Float>, stackedRows: Int, rows: Int, firstPosition: Int, kvHead: Int, layer: Int,
+        worker: Int, keys: Range<Int>
     ) {
         let hd = c.headDim, kvStride = c.kvHeadCount * hd
         let keyStore = self.keys(layer) + kvHead * hd, valueStore = values(layer) + kvHead * hd
@@ -39,18 +40,15 @@ extension ForwardPass {
         // The scale goes into the queries, once per block instead of once per score.
         let scale = block.attentionScale, softcap = block.attentionSoftcap ?? 0
         for i in 0..<(stackedRows * hd) { stacked[i] *= scale }
-        firstKeys.withUnsafeBufferPointer { firstKeys in
-            lastKeys.withUnsafeBufferPointer { lastKeys in
-                for k0 in stride(from: keys.lowerBound, to: keys.upperBound, by: tile) {
-                    let width = min(tile, keys.upperBound - k0)
-                    BLAS.matmulTransposedB(stacked, keyStore + k0 * kvStride, scores, m: stackedRows, n: width, k: hd,
-                                           lda: hd, ldb: kvStride, ldc: width)
-                    rat_online_softmax_tile(scores, Int32(stackedRows), Int32(rows), Int32(width), Int32(k0), firstKeys.baseAddress,
-                                            lastKeys.baseAddress, softcap, runningMax, runningSum, out, Int32(hd))
-                    BLAS.matmul(scores, valueStore + k0 * kvStride, out, m: stackedRows, n: hd, k: width,
-                                lda: width, ldb: kvStride, ldc: hd, accumulate: true)
-                }
-            }
+        let window = Int32(layers[layer].window ?? 0)
+        for k0 in stride(from: keys.lowerBound, to: keys.upperBound, by: tile) {
+            let width = min(tile, keys.upperBound - k0)
+            BLAS.matmulTransposedB(stacked, keyStore + k0 * kvStride, scores, m: stackedRows, n: width, k: hd,
+                                   lda: hd, ldb: kvStride, ldc: width)
+            rat_online_softmax_tile(scores, Int32(stackedRows), Int32(rows), Int32(width), Int32(k0), Int32(firstPosition), window,
+                                    softcap, runningMax, runningSum, out, Int32(hd))
+            BLAS.matmul(scores, valueStore + k0 * kvStride, out, m: stackedRows, n: hd, k: width,
+                        lda: width, ldb: kvStride, ldc: hd, accumulate: true)
         }
         for i in 0..<stackedRows {
             let inverse = 1 / runningSum[i], src = out + i * hd, dst = stacked + i * hd
